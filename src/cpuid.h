@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Guest CPUID: what KVM supports on this host, fixed up per vCPU so that each sees its
+ * own APIC ID and a topology consistent with the VM's vCPU count. Main thread.
+ */
+#ifndef RTVMM_CPUID_H
+#define RTVMM_CPUID_H
+
+#include "kvm.h"
+
+#include <linux/kvm.h>
+
+/* KVM_GET_SUPPORTED_CPUID into a new buffer (free() it). Returns 0 or -errno. */
+int cpuid_get_supported(const struct kvm_sys *sys, struct kvm_cpuid2 **out);
+
+/* Rewrites the per-vCPU fields for vCPU `id` of `nr_vcpus`. Pure; call once per vCPU. */
+void cpuid_fixup(struct kvm_cpuid2 *cpuid, unsigned id, unsigned nr_vcpus);
+
+#endif

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The contract between rtvmm and the flat 64-bit payloads it boots directly (the
+ * built-in probe and test guests): the guest-physical layout, the entry state, the
+ * ports, and the info page. Included by VMM code and by freestanding guest code, so it
+ * uses nothing beyond <stdint.h>.
+ *
+ * Entry state, identical on every vCPU: 64-bit long mode, paging on with the low
+ * 4 GiB identity-mapped by 2 MiB pages, interrupts off, RIP = GUEST_PAYLOAD_ADDR,
+ * RDI = vCPU index, RSI = GUEST_INFO_ADDR, RSP = top of that vCPU's 16-byte-aligned
+ * stack. A payload ends the VM by writing its exit status to PORT_DEBUG_EXIT.
+ */
+#ifndef RTVMM_GUEST_ABI_H
+#define RTVMM_GUEST_ABI_H
+
+#ifdef __ASSEMBLER__
+#define GUEST_U64(x) x
+#else
+#include <stdint.h>
+#define GUEST_U64(x) x##ULL
+#endif
+
+#define GUEST_GDT_ADDR		GUEST_U64(0x1000)
+#define GUEST_PML4_ADDR		GUEST_U64(0x2000)	/* PDPT at +0x1000, 4 PDs at +0x2000 */
+#define GUEST_INFO_ADDR		GUEST_U64(0x8000)
+#define GUEST_PAYLOAD_ADDR	GUEST_U64(0x100000)
+#define GUEST_PAYLOAD_MAX	GUEST_U64(0x100000)
+#define GUEST_STACKS_ADDR	GUEST_U64(0x200000)
+#define GUEST_STACK_SIZE	GUEST_U64(0x4000)
+#define GUEST_MAX_VCPUS		256
+#define GUEST_RECORDS_ADDR	GUEST_U64(0x600000)	/* GUEST_STACKS_ADDR + 256 stacks */
+
+#define PORT_DEBUGCON		0xe9	/* each byte written goes to the console */
+#define PORT_DEBUG_EXIT		0xf4	/* the value written becomes rtvmm's exit status */
+
+#ifndef __ASSEMBLER__
+
+#define GUEST_INFO_MAGIC	0x45424f5250565452ULL	/* "RTVPROBE" */
+
+enum probe_mode { PROBE_MODE_NOISE, PROBE_MODE_WAKE };
+
+#define PROBE_HIST_BUCKETS	10000	/* 1 us each: gaps of 0 .. 9999 us, then overflow */
+#define PROBE_CALIBRATION_LOOPS	4096
+
+/* Filled by the VMM before the vCPUs start; the probe writes only done_count. */
+struct guest_info {
+	uint64_t magic;
+	uint32_t nr_vcpus;
+	uint32_t tsc_khz;		/* TSC ticks per millisecond */
+	uint64_t mem_bytes;
+	/* probe parameters */
+	uint32_t mode;			/* enum probe_mode */
+	uint32_t hist_buckets;
+	uint64_t threshold_cycles;	/* a gap above period + this is counted */
+	uint64_t duration_cycles;	/* measurement length per vCPU */
+	uint64_t interval_cycles;	/* wake mode: timer period */
+	uint64_t records_addr;		/* struct probe_record of vCPU 0 */
+	uint64_t record_stride;		/* bytes between two vCPUs' records */
+	uint64_t us_mult;		/* cycles * us_mult >> 32 = microseconds */
+	uint32_t done_count;		/* vCPUs that finished; atomically incremented */
+	uint32_t reserved;
+};
+
+/* One vCPU's result, written only by that vCPU, read by the VMM after the run. */
+struct probe_record {
+	uint64_t period_cycles;		/* the loop's own period, calibrated */
+	uint64_t samples;		/* loop iterations; also the progress counter */
+	uint64_t gaps;			/* samples whose excess was above the threshold */
+	uint64_t lost_cycles;		/* sum of the excess over the period of those gaps */
+	uint64_t max_cycles;		/* largest excess */
+	uint64_t min_cycles;		/* smallest counted excess; 0 = none counted */
+	uint64_t elapsed_cycles;	/* measurement time */
+	uint64_t overflows;		/* gaps beyond the last bucket */
+	uint64_t missed;		/* wake mode: periods missed entirely */
+	uint64_t done;			/* 1 once the record is final */
+	uint64_t hist[PROBE_HIST_BUCKETS];	/* gaps by excess, 1 us per bucket */
+};
+
+#define PROBE_RECORD_STRIDE	((sizeof(struct probe_record) + 4095) & ~4095ULL)
+
+#endif /* __ASSEMBLER__ */
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The main thread of a running VM: signals arrive through a signalfd, vCPU threads
+ * report through the VM's eventfd, and one epoll loop waits for both. Every signal rtvmm
+ * handles is blocked before any thread starts, so only this loop (and, for the kick
+ * signal, the vCPU threads that unblock it) ever sees them.
+ */
+#include "run.h"
+
+#include "boot/payload.h"
+#include "log.h"
+#include "probe.h"
+#include "vm.h"
+
+#include "../config/config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static int block_signals(sigset_t *stop)
+{
+	sigset_t all;
+
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGHUP);
+	all = *stop;
+	sigaddset(&all, vcpu_kick_signal());
+	signal(SIGPIPE, SIG_IGN);
+	return -pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+/* Waits until the VM ends or a stop signal arrives. */
+static int event_loop(struct vm *vm, int sig_fd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (ep < 0)
+		return -errno;
+	ev.data.fd = sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+	ev.data.fd = vm->event_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, vm->event_fd, &ev);
+
+	while (atomic_load(&vm->end) == VM_END_NONE) {
+		struct epoll_event events[4];
+		int n = epoll_wait(ep, events, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			vm_end(vm, VM_END_FAILED, 0, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (events[i].data.fd == sig_fd) {
+				struct signalfd_siginfo si;
+
+				if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+					vm_end(vm, VM_END_STOPPED, 0, "stopped by %s",
+					       sigabbrev_np((int)si.ssi_signo) ?: "a signal");
+			} else {
+				uint64_t count;
+
+				if (read(vm->event_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+					log_dbg("eventfd: %s", strerror(errno));
+			}
+		}
+	}
+	close(ep);
+	return 0;
+}
+
+static void print_exit_summary(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu_stats *st = &vm->vcpus[i]->stats;
+		char line[512];
+		uint64_t total = 0;
+		int n = 0;
+
+		for (int k = 0; k < EXIT_KIND_COUNT; k++) {
+			uint64_t c = atomic_load(&st->exits[k]);
+
+			total += c;
+			if (c && n < (int)sizeof(line) - 40)
+				n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
+					      n ? ", " : "", exit_kind_name(k),
+					      (unsigned long long)c);
+		}
+		log_info("vcpu%u: %llu exits%s%s%s, %llu unclaimed port accesses, %llu unclaimed"
+			 " MMIO accesses, %.3f s in KVM_RUN", i, (unsigned long long)total,
+			 n ? " (" : "", n ? line : "", n ? ")" : "",
+			 (unsigned long long)atomic_load(&st->io_unclaimed),
+			 (unsigned long long)atomic_load(&st->mmio_unclaimed),
+			 atomic_load(&st->run_ns) / 1e9);
+	}
+}
+
+static void report_end(const struct vm *vm, enum vm_end end)
+{
+	switch (end) {
+	case VM_END_POWEROFF:
+	case VM_END_STOPPED:
+		log_info("%s", vm->end_reason);
+		break;
+	case VM_END_RESET:
+		log_info("%s: exit code 3 (reset)", vm->end_reason);
+		break;
+	default:
+		log_err("%s", vm->end_reason);
+		break;
+	}
+}
+
+int run_vm(const struct cfg *cfg)
+{
+	struct vm *vm = NULL;
+	sigset_t stop;
+	int sig_fd, ret, code;
+	enum vm_end end;
+
+	ret = block_signals(&stop);
+	if (!ret)
+		ret = vcpu_signal_init();
+	if (ret) {
+		log_err("signal setup: %s", strerror(-ret));
+		return 1;
+	}
+	sig_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	ret = vm_create(&vm, cfg);
+	if (ret) {
+		close(sig_fd);
+		return ret == -EINVAL ? 2 : 1;
+	}
+	ret = payload_load(vm);
+	if (ret) {
+		code = ret == -EINVAL || ret == -ENOENT || ret == -EACCES ? 2 : 1;
+		goto out;
+	}
+	ret = vm_start(vm);
+	if (ret) {
+		log_err("start failed: %s", vm->end_reason);
+		code = 2;
+		goto out;
+	}
+	log_info("%s: %u vCPUs running", cfg->vm.name, vm->nr_vcpus);
+	event_loop(vm, sig_fd);
+	vm_stop(vm);
+
+	end = atomic_load(&vm->end);
+	print_exit_summary(vm);
+	if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
+		probe_print(vm, stdout);
+	report_end(vm, end);
+	code = vm_exit_code(end, vm->end_status);
+out:
+	vm_destroy(vm);
+	close(sig_fd);
+	return code;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A VM: the KVM VM fd, guest memory, the port-I/O and MMIO buses with their devices,
+ * the console, and the vCPUs. The main thread creates, starts, stops and destroys it;
+ * vCPU threads call vm_end() when the guest ends the VM. Two VMs can live in one
+ * process: nothing here is global.
+ */
+#ifndef RTVMM_VM_H
+#define RTVMM_VM_H
+
+#include "bus.h"
+#include "console.h"
+#include "dev/debugcon.h"
+#include "dev/debugexit.h"
+#include "kvm.h"
+#include "vcpu.h"
+
+#include "../config/config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* How a VM ended; rtvmm's exit code follows from it (vm_exit_code). */
+enum vm_end {
+	VM_END_NONE,		/* still running */
+	VM_END_POWEROFF,	/* the guest powered off; status = its exit status */
+	VM_END_STOPPED,		/* the host asked it to stop (signal, control socket) */
+	VM_END_RESET,		/* the guest asked for a reset */
+	VM_END_CRASHED,		/* the guest crashed (triple fault, crash event) */
+	VM_END_FAILED,		/* rtvmm or KVM failed while running it */
+	VM_END_START_FAILED,	/* a vCPU could not be set up: nothing ran */
+};
+
+/* Guest RAM above this address continues at 4 GiB, leaving a hole for MMIO. */
+#define VM_LOW_MEM_LIMIT (3ULL << 30)
+
+struct vm_start {
+	pthread_mutex_t lock;	/* protects the fields below */
+	pthread_cond_t changed;
+	unsigned reported;	/* vCPU threads that finished setup, well or not */
+	bool decided;		/* main thread has said go or abort */
+	bool go;
+};
+
+struct vm {
+	const struct cfg *cfg;
+	struct kvm_sys kvm;
+	int fd;				/* KVM VM fd, -1 when closed */
+	uint8_t *mem;			/* guest RAM, MAP_FAILED-free: NULL when unmapped */
+	uint64_t mem_bytes;
+	unsigned tsc_khz;
+	struct bus io_bus;
+	struct bus mmio_bus;
+	struct console console;
+	struct debugcon debugcon;
+	struct debugexit debugexit;
+	unsigned nr_vcpus;
+	struct vcpu **vcpus;
+	int event_fd;			/* vCPU threads -> main thread: "look at the VM" */
+	struct vm_start start;
+	pthread_mutex_t end_lock;	/* serializes vm_end() callers */
+	_Atomic int end;		/* enum vm_end; the first vm_end() wins */
+	int end_status;			/* with VM_END_POWEROFF; written by the winner */
+	char end_reason[256];		/* written by the winner before `end` is set */
+};
+
+/* Creates the VM from a validated config: KVM, memory, irqchip, buses, devices, vCPUs. */
+int vm_create(struct vm **out, const struct cfg *cfg);
+void vm_destroy(struct vm *vm);
+
+/* Host address of guest-physical [gpa, gpa + len), or NULL when not all RAM. */
+void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Starts every vCPU thread and waits until each has set itself up. If any failed, the
+ * others are released to exit, all are joined, and -errno is returned with the reason
+ * logged; otherwise all enter the guest together. Main thread.
+ */
+int vm_start(struct vm *vm);
+
+/* Called by a vCPU thread after setup; blocks until the main thread decides. */
+bool vm_start_report(struct vm *vm);
+
+/* Ends the VM (first caller wins) and wakes the main thread. Any thread. */
+void vm_end(struct vm *vm, enum vm_end end, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Asks every vCPU to leave the guest and joins them. Main thread. */
+void vm_stop(struct vm *vm);
+
+/* Posts a message to every vCPU (no reply). Returns the first error or 0. */
+int vm_broadcast(struct vm *vm, const struct vcpu_msg *msg);
+
+/* The process exit code for how the VM ended (DESIGN.md: 0, 1, 2, 3). */
+int vm_exit_code(enum vm_end end, int status);
+
+#endif
