@@ -41,6 +41,11 @@ $(BUILD)/rtvmm: $(BUILD)/obj/src/main.o $(BUILD)/librtvmm.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# the same VMM with ASan+UBSan, for the integration tests that look for leaks
+$(BUILD)/rtvmm-san: $(BUILD)/san/src/main.o $(BUILD)/librtvmm-san.a
+	@echo "  LD SAN  $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+
 $(BUILD)/librtvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -98,7 +103,7 @@ $(BUILD)/tests/san/%: tests/unit/%.c $(BUILD)/librtvmm-san.a
 
 unit: $(UNIT_BINS) $(SAN_BINS)
 
-test: deps $(BUILD)/rtvmm $(UNIT_BINS) $(SAN_BINS) $(TEST_GUESTS)
+test: deps $(BUILD)/rtvmm $(BUILD)/rtvmm-san $(UNIT_BINS) $(SAN_BINS) $(TEST_GUESTS)
 	$(Q)tests/run-tests.sh $(BUILD)
 
 deps:

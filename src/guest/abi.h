@@ -33,6 +33,10 @@
 #define PORT_DEBUGCON		0xe9	/* each byte written goes to the console */
 #define PORT_DEBUG_EXIT		0xf4	/* the value written becomes rtvmm's exit status */
 
+/* struct guest_info offsets for assembly payloads (checked below) */
+#define GUEST_INFO_NR_VCPUS	8
+#define GUEST_INFO_DONE_COUNT	80
+
 #ifndef __ASSEMBLER__
 
 #define GUEST_INFO_MAGIC	0x45424f5250565452ULL	/* "RTVPROBE" */
@@ -60,6 +64,11 @@ struct guest_info {
 	uint32_t done_count;		/* vCPUs that finished; atomically incremented */
 	uint32_t reserved;
 };
+
+_Static_assert(__builtin_offsetof(struct guest_info, nr_vcpus) == GUEST_INFO_NR_VCPUS,
+	       "GUEST_INFO_NR_VCPUS");
+_Static_assert(__builtin_offsetof(struct guest_info, done_count) == GUEST_INFO_DONE_COUNT,
+	       "GUEST_INFO_DONE_COUNT");
 
 /* One vCPU's result, written only by that vCPU, read by the VMM after the run. */
 struct probe_record {

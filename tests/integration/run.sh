@@ -1,0 +1,227 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Integration tests: rtvmm on the real /dev/kvm with the built-in probe and the test
+# guests of tests/guest/. Each test prints ok/FAIL/skip with a reason; the last line
+# is "integration: N passed, N failed, N skipped".
+set -u
+build=${1:-build}
+RTVMM=$build/rtvmm
+RTVMM_SAN=$build/rtvmm-san
+GUESTS=$(cd "$build/guest" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+passed=0 failed=0 skipped=0
+current=""
+
+pass() { echo "ok   - $current"; passed=$((passed + 1)); }
+skip() { echo "skip - $current: $1"; skipped=$((skipped + 1)); }
+fail() {
+	echo "FAIL - $current: $1"
+	[ -s "$tmp/err" ] && tail -n 15 "$tmp/err" | sed 's/^/       | /'
+	failed=$((failed + 1))
+}
+
+# cfg NAME LINE...: writes an INI file from its lines and prints its path.
+cfg() {
+	local f=$tmp/$1.ini
+	shift
+	printf '%s\n' "$@" >"$f"
+	echo "$f"
+}
+
+# run CMD...: runs with a time limit, output in $tmp/out and $tmp/err, status in $rc.
+run() {
+	timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+has_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+nr_cpus=$(nproc)
+
+# Every test is a function t_NAME; a test calls pass, fail or skip exactly once.
+
+t_probe_one_vcpu() {
+	run "$RTVMM" run "$(cfg p1 '[vm]' vcpus=1 memory=16M '[boot]' payload=probe \
+		'[sched]' policy=other '[probe]' duration=1)"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	grep -qE '^vcpu0 +[0-9]+ +[1-9][0-9]* ' "$tmp/out" || { fail "no vcpu0 result with samples"; return; }
+	grep -q incomplete "$tmp/out" && { fail "a vCPU did not finish"; return; }
+	pass
+}
+
+t_probe_two_vcpus_pinned() {
+	[ "$nr_cpus" -ge 2 ] || { skip "needs 2 host CPUs"; return; }
+	run "$RTVMM" run "$(cfg p2 '[vm]' vcpus=2 memory=16M '[boot]' payload=probe \
+		'[vcpu.0]' cpus=0 '[vcpu.1]' cpus=1 '[probe]' duration=1)"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$(grep -cE '^vcpu[01] +[0-9]+ +[1-9]' "$tmp/out")" -eq 2 ] || { fail "expected 2 vCPU results"; return; }
+	grep -q incomplete "$tmp/out" && { fail "a vCPU did not finish"; return; }
+	pass
+}
+
+t_probe_eight_vcpus_on_two_cpus() {
+	local lines=('[vm]' vcpus=8 memory=32M '[boot]' payload=probe '[probe]' duration=1)
+	for i in 0 1 2 3 4 5 6 7; do lines+=("[vcpu.$i]" "cpus=$((i % nr_cpus))"); done
+	run "$RTVMM" run "$(cfg p8 "${lines[@]}")"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$(grep -cE '^vcpu[0-7] +[0-9]+ +[1-9]' "$tmp/out")" -eq 8 ] || { fail "expected 8 vCPU results"; return; }
+	grep -q incomplete "$tmp/out" && { fail "a vCPU did not finish"; return; }
+	pass
+}
+
+# The fields of /proc/PID/task/TID/stat after the command name: policy is field 41,
+# rt_priority field 40 of the whole line.
+task_field() { sed 's/^.*) //' "/proc/$1/task/$2/stat" | cut -d' ' -f$(($3 - 2)); }
+
+t_vcpu_threads_named_pinned_and_rt() {
+	[ "$nr_cpus" -ge 2 ] || { skip "needs 2 host CPUs"; return; }
+	is_root || { skip "SCHED_RR/FIFO needs root or RLIMIT_RTPRIO here"; return; }
+	local f pid tid name cpus policy prio ok=1 seen=0
+	f=$(cfg named '[vm]' vcpus=2 memory=16M '[boot]' payload=probe '[sched]' policy=rr \
+		rt_priority=6 '[vcpu.0]' cpus=1 '[vcpu.1]' cpus=0 policy=fifo rt_priority=7 \
+		'[probe]' duration=3)
+	"$RTVMM" run "$f" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(cat /proc/$pid/task/*/comm 2>/dev/null | grep -c rtvmm-vcpu)" -eq 2 ] && break
+		sleep 0.1
+	done
+	sleep 0.3	# setup runs before the threads enter the guest
+	for t in /proc/$pid/task/*; do
+		tid=${t##*/}
+		name=$(cat "$t/comm" 2>/dev/null) || continue
+		case $name in rtvmm-vcpu0 | rtvmm-vcpu1) ;; *) continue ;; esac
+		seen=$((seen + 1))
+		cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "$t/status")
+		policy=$(task_field "$pid" "$tid" 41)
+		prio=$(task_field "$pid" "$tid" 40)
+		case $name in
+		rtvmm-vcpu0) [ "$cpus" = 1 ] && [ "$policy" = 2 ] && [ "$prio" = 6 ] || ok=0 ;;
+		rtvmm-vcpu1) [ "$cpus" = 0 ] && [ "$policy" = 1 ] && [ "$prio" = 7 ] || ok=0 ;;
+		esac
+		echo "       $name: cpus $cpus policy $policy priority $prio"
+	done
+	wait "$pid"
+	rc=$?
+	[ "$seen" -eq 2 ] || { fail "found $seen of 2 vCPU threads by name"; return; }
+	[ "$ok" -eq 1 ] || { fail "placement differs from the config (expected vcpu0: cpu 1 RR 6, vcpu1: cpu 0 FIFO 7)"; return; }
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	pass
+}
+
+t_triple_fault_ends_with_1() {
+	run "$RTVMM_SAN" run "$(cfg triple '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/triple.bin")"
+	[ "$rc" -eq 1 ] || { fail "exit $rc, expected 1"; return; }
+	grep -q "triple-faulted" "$tmp/err" || { fail "no message naming the triple fault"; return; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
+	pass
+}
+
+t_unclaimed_io_and_mmio_counted() {
+	run "$RTVMM" run "$(cfg unclaimed '[vm]' vcpus=1 memory=16M '[boot]' payload="$GUESTS/unclaimed.bin")"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0 (7: a read did not return all ones)"; return; }
+	grep -qx ok "$tmp/out" || { fail "the guest did not print ok on the debug console"; return; }
+	grep -q "vcpu0: .* 2 unclaimed port accesses, 2 unclaimed MMIO accesses" "$tmp/err" ||
+		{ fail "unclaimed accesses not counted as 2 + 2"; return; }
+	pass
+}
+
+t_debug_exit_status_passes_through() {
+	run "$RTVMM" run "$(cfg status '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/status.bin")"
+	[ "$rc" -eq 42 ] || { fail "exit $rc, expected 42"; return; }
+	pass
+}
+
+t_exit_storm() {
+	run "$RTVMM" run "$(cfg storm '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/portstorm.bin" \
+		'[sched]' policy=other)"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$(grep -c "200000 unclaimed port accesses" "$tmp/err")" -eq 2 ] ||
+		{ fail "expected 200000 port exits counted on each vCPU"; return; }
+	pass
+}
+
+# stop_with SIGNAL BINARY: a never-ending guest, stopped by a signal after 1 s.
+stop_with() {
+	local pid start
+	"$2" run "$(cfg spin '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/spin.bin" \
+		'[sched]' policy=other)" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	sleep 1
+	start=$(date +%s)
+	kill -"$1" "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid"
+		fail "still running 10 s after SIG$1"
+		return 1
+	fi
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "exit $rc after SIG$1, expected 0"; return 1; }
+	grep -q "stopped by $1" "$tmp/err" || { fail "no 'stopped by $1' message"; return 1; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return 1; }
+	return 0
+}
+
+t_sigterm_stops_cleanly_without_leaks() { stop_with TERM "$RTVMM_SAN" && pass; }
+t_sigint_stops_cleanly() { stop_with INT "$RTVMM" && pass; }
+
+t_impossible_cpu_fails_start_with_2() {
+	run "$RTVMM_SAN" run "$(cfg badcpu '[vm]' vcpus=2 memory=16M '[boot]' payload=probe \
+		'[vcpu.1]' cpus=1000 '[probe]' duration=1)"
+	[ "$rc" -ne 124 ] || { fail "hung"; return; }
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	grep -q "vcpu1: pin to cpus 1000: Invalid argument (online CPUs: " "$tmp/err" ||
+		{ fail "no message naming vcpu1 and cpu 1000"; return; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
+	pass
+}
+
+t_config_error_exits_2_with_location() {
+	local f
+	f=$(cfg broken '[vm]' vcpus=2 'memory = 12Q' '[boot]' payload=probe)
+	run "$RTVMM" run "$f"
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	grep -qF "$f:3: [vm] memory = '12Q'" "$tmp/err" || { fail "message lacks file:line, key and value"; return; }
+	pass
+}
+
+t_missing_payload_exits_2() {
+	run "$RTVMM" run "$(cfg nopayload '[vm]' vcpus=1 memory=16M '[boot]' payload=/nonexistent/guest.bin)"
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	grep -q "/nonexistent/guest.bin" "$tmp/err" || { fail "message does not name the file"; return; }
+	pass
+}
+
+t_set_overrides_config() {
+	run "$RTVMM" run "$(cfg setov '[vm]' vcpus=1 memory=16M '[boot]' payload=probe '[probe]' duration=30)" \
+		--set probe.duration=1 --set sched.policy=other --set vm.vcpus=2
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$(grep -cE '^vcpu[01] ' "$tmp/out")" -eq 2 ] || { fail "--set vm.vcpus=2 not applied"; return; }
+	run "$RTVMM" run "$tmp/setov.ini" --set vm.vcpus=zero
+	[ "$rc" -eq 2 ] || { fail "a bad --set value gave exit $rc, expected 2"; return; }
+	grep -q "vm.vcpus=zero" "$tmp/err" || { fail "bad --set not named"; return; }
+	pass
+}
+
+t_too_little_memory_exits_2() {
+	run "$RTVMM" run "$(cfg smallmem '[vm]' vcpus=4 memory=4M '[boot]' payload=probe)"
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	grep -q "too small" "$tmp/err" || { fail "no message about memory size"; return; }
+	pass
+}
+
+tests=$(declare -F | awk '{print $3}' | grep '^t_')
+for t in $tests; do
+	current=${t#t_}
+	if ! has_kvm; then
+		skip "/dev/kvm is missing or not accessible to $(id -un)"
+		continue
+	fi
+	"$t"
+done
+echo "integration: $passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs every test `make test` builds: the cmocka unit tests, the same under ASan+UBSan,
+# and the integration tests on the real /dev/kvm. Ends with one line of totals and
+# exits non-zero if anything failed.
+set -u
+build=${1:-build}
+passed=0 failed=0 skipped=0
+failures=()
+
+run_cmocka() {
+	local bin=$1 out p f
+	out=$("$bin" 2>&1)
+	local rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed or a sanitizer stopped it
+	fi
+	if [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -vE '^\[ +(RUN|OK) +\]'
+		failures+=("$bin")
+	fi
+	printf '%-40s %4d passed, %d failed\n' "${bin#"$build"/tests/}" "$p" "$f"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
+echo "== unit tests"
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] && run_cmocka "$t"
+done
+echo "== unit tests under ASan+UBSan"
+for t in "$build"/tests/san/test_*; do
+	[ -x "$t" ] && run_cmocka "$t"
+done
+
+echo "== integration tests"
+out=$(mktemp)
+tests/integration/run.sh "$build" | tee "$out"
+line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -1)
+rm -f "$out"
+if [ -z "$line" ]; then
+	echo "integration tests did not finish"
+	failed=$((failed + 1))
+	failures+=("integration")
+else
+	read -r ip ifl is < <(sed -E 's/integration: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
+	passed=$((passed + ip)) failed=$((failed + ifl)) skipped=$((skipped + is))
+	[ "$ifl" -ne 0 ] && failures+=("integration")
+fi
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
