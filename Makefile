@@ -106,6 +106,13 @@ unit: $(UNIT_BINS) $(SAN_BINS)
 test: deps $(BUILD)/rtvmm $(BUILD)/rtvmm-san $(UNIT_BINS) $(SAN_BINS) $(TEST_GUESTS)
 	$(Q)tests/run-tests.sh $(BUILD)
 
+$(BUILD)/bench/rawloop: bench/rawloop.c $(BUILD)/librtvmm.a
+	@echo "  CC      $<"
+	$(Q)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/librtvmm.a $(LIBS)
+
+bench: deps $(BUILD)/rtvmm $(BUILD)/bench/rawloop $(BUILD)/guest/portstorm.bin
+	$(Q)bench/run.sh $(BUILD)
+
 deps:
 	$(Q)scripts/install-deps.sh
 
@@ -117,5 +124,5 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all unit test deps demo clean
+.PHONY: all unit test bench deps demo clean
 .SECONDARY:

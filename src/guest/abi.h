@@ -35,6 +35,7 @@
 
 /* struct guest_info offsets for assembly payloads (checked below) */
 #define GUEST_INFO_NR_VCPUS	8
+#define GUEST_INFO_TSC_KHZ	12
 #define GUEST_INFO_DONE_COUNT	80
 
 #ifndef __ASSEMBLER__
@@ -67,6 +68,8 @@ struct guest_info {
 
 _Static_assert(__builtin_offsetof(struct guest_info, nr_vcpus) == GUEST_INFO_NR_VCPUS,
 	       "GUEST_INFO_NR_VCPUS");
+_Static_assert(__builtin_offsetof(struct guest_info, tsc_khz) == GUEST_INFO_TSC_KHZ,
+	       "GUEST_INFO_TSC_KHZ");
 _Static_assert(__builtin_offsetof(struct guest_info, done_count) == GUEST_INFO_DONE_COUNT,
 	       "GUEST_INFO_DONE_COUNT");
 
