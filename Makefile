@@ -101,9 +101,17 @@ $(BUILD)/tests/san/%: tests/unit/%.c $(BUILD)/librtvmm-san.a
 	$(Q)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(SAN) -U_FORTIFY_SOURCE -o $@ $< \
 		$(BUILD)/librtvmm-san.a $(call wrap,$*) $(TEST_LIBS)
 
+# in-process tests on the real /dev/kvm, run with the integration tests
+KVM_SRCS := $(wildcard tests/integration/test_*.c)
+KVM_BINS := $(KVM_SRCS:tests/integration/%.c=$(BUILD)/tests/kvm/%)
+
+$(BUILD)/tests/kvm/%: tests/integration/%.c $(BUILD)/librtvmm-san.a
+	@echo "  TEST KVM $@"
+	$(Q)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< $(BUILD)/librtvmm-san.a $(TEST_LIBS)
+
 unit: $(UNIT_BINS) $(SAN_BINS)
 
-test: deps $(BUILD)/rtvmm $(BUILD)/rtvmm-san $(UNIT_BINS) $(SAN_BINS) $(TEST_GUESTS)
+test: deps $(BUILD)/rtvmm $(BUILD)/rtvmm-san $(UNIT_BINS) $(SAN_BINS) $(KVM_BINS) $(TEST_GUESTS)
 	$(Q)tests/run-tests.sh $(BUILD)
 
 $(BUILD)/bench/rawloop: bench/rawloop.c $(BUILD)/librtvmm.a

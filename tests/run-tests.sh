@@ -12,6 +12,11 @@ run_cmocka() {
 	local bin=$1 out p f
 	out=$("$bin" 2>&1)
 	local rc=$?
+	if [ "$rc" -eq 0 ] && [[ $out == skip:* ]]; then
+		printf '%-40s skipped (%s)\n' "${bin#"$build"/tests/}" "${out#skip: }"
+		skipped=$((skipped + 1))
+		return
+	fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
 	p=${p:-0} f=${f:-0}
@@ -36,6 +41,9 @@ for t in "$build"/tests/san/test_*; do
 done
 
 echo "== integration tests"
+for t in "$build"/tests/kvm/test_*; do
+	[ -x "$t" ] && run_cmocka "$t"
+done
 out=$(mktemp)
 tests/integration/run.sh "$build" | tee "$out"
 line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -1)

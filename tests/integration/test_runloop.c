@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The vCPU run loop on the real /dev/kvm, driven in-process through the mailbox: pause
+ * and resume (the probe's progress counter stops and continues), get-state, throttle,
+ * delayed RT switched on by make-rt, re-pinning a running vCPU, refused transitions
+ * after exit, and two VMs in one process. Skips when /dev/kvm is not usable.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "../../config/config.h"
+#include "../../src/boot/payload.h"
+#include "../../src/probe.h"
+#include "../../src/vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct fixture {
+	struct cfg *cfg;
+	struct vm *vm;
+};
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool kvm_usable(void)
+{
+	return access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
+/* Starts a probe VM from INI text; fails the test on any error. */
+static struct vm *start_vm(struct fixture *f, const char *ini)
+{
+	struct cfg_error err;
+
+	f->cfg = malloc(sizeof(*f->cfg));
+	assert_non_null(f->cfg);
+	cfg_init(f->cfg);
+	if (cfg_parse_string(f->cfg, ini, "test.ini", ".", &err) || cfg_finalize(f->cfg, &err))
+		fail_msg("config: %s", err.msg);
+	assert_int_equal(vm_create(&f->vm, f->cfg), 0);
+	assert_int_equal(payload_load(f->vm), 0);
+	assert_int_equal(vm_start(f->vm), 0);
+	return f->vm;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->vm) {
+		vm_end(f->vm, VM_END_STOPPED, 0, "test done");
+		vm_stop(f->vm);
+		vm_destroy(f->vm);
+	}
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	sigset_t kick;
+
+	if (!kvm_usable()) {
+		free(f);
+		return -1;
+	}
+	/* as in rtvmm's main thread: only vCPU threads take the kick signal */
+	sigemptyset(&kick);
+	sigaddset(&kick, vcpu_kick_signal());
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
+	assert_int_equal(vcpu_signal_init(), 0);
+	*state = f;
+	return 0;
+}
+
+#define PROBE_VM(vcpus, extra)                                                            \
+	"[vm]\nvcpus = " #vcpus "\nmemory = 16M\n[boot]\npayload = probe\n"             \
+	"[probe]\nduration = 60\nthreshold_us = 1000\n" extra
+
+static uint64_t samples(struct vm *vm, unsigned id)
+{
+	return *(volatile const uint64_t *)&probe_record_of(vm, id)->samples;
+}
+
+static void wait_state(struct vcpu *vcpu, enum vcpu_state want)
+{
+	for (int i = 0; i < 500 && atomic_load(&vcpu->state) != (int)want; i++)
+		sleep_ms(10);
+	assert_string_equal(vcpu_state_name(atomic_load(&vcpu->state)), vcpu_state_name(want));
+}
+
+static void wait_progress(struct vm *vm, unsigned id)
+{
+	uint64_t before = samples(vm, id);
+
+	for (int i = 0; i < 500 && samples(vm, id) == before; i++)
+		sleep_ms(10);
+	assert_true(samples(vm, id) > before);
+}
+
+static int get_state(struct vcpu *vcpu, struct vcpu_snapshot *out)
+{
+	struct vcpu_msg msg = { .kind = VCPU_MSG_GET_STATE };
+	struct vcpu_reply reply;
+	int ret = vcpu_call(vcpu, &msg, &reply);
+
+	*out = reply.snapshot;
+	return ret;
+}
+
+static void test_runloop_pause_stops_progress_and_resume_continues(void **state)
+{
+	struct fixture *f = *state;
+	struct vm *vm = start_vm(f, PROBE_VM(2, "[sched]\npolicy = other\n"));
+	struct vcpu_msg pause = { .kind = VCPU_MSG_RUN_STATE, .run_state = RUN_STATE_PAUSED };
+	struct vcpu_msg resume = { .kind = VCPU_MSG_RUN_STATE, .run_state = RUN_STATE_RUNNING };
+	uint64_t frozen[2];
+
+	wait_progress(vm, 0);
+	wait_progress(vm, 1);
+	assert_int_equal(vm_broadcast(vm, &pause), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		wait_state(vm->vcpus[i], VCPU_PAUSED);
+		frozen[i] = samples(vm, i);
+	}
+	sleep_ms(300);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(samples(vm, i), frozen[i]);
+
+	assert_int_equal(vm_broadcast(vm, &resume), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		wait_state(vm->vcpus[i], VCPU_RUNNING);
+		wait_progress(vm, i);
+	}
+}
+
+static void test_runloop_get_state_reports_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct vm *vm = start_vm(f, PROBE_VM(1, "[sched]\npolicy = other\n"));
+	struct vcpu_snapshot s;
+
+	wait_progress(vm, 0);
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_int_equal(s.state, VCPU_RUNNING);
+	assert_true(s.tid > 0);
+	assert_int_equal(s.tid, atomic_load(&vm->vcpus[0]->tid));
+	assert_int_not_equal(s.tid, getpid());
+	assert_int_equal(s.policy, SCHED_OTHER);
+	assert_true(s.last_cpu >= 0);
+	assert_true(CPU_COUNT(&s.affinity) >= 1);
+}
+
+static void test_runloop_throttle_takes_time_outside_guest(void **state)
+{
+	struct fixture *f = *state;
+	struct vm *vm = start_vm(f, PROBE_VM(1, "[sched]\npolicy = other\n"));
+	struct vcpu_msg msg = { .kind = VCPU_MSG_THROTTLE, .throttle_us = 30000 };
+	struct vcpu_reply reply;
+
+	wait_progress(vm, 0);
+	assert_int_equal(atomic_load(&vm->vcpus[0]->stats.throttle_ns), 0);
+	assert_int_equal(vcpu_call(vm->vcpus[0], &msg, &reply), 0);
+	assert_true(atomic_load(&vm->vcpus[0]->stats.throttle_ns) >= 30000000ULL);
+	wait_progress(vm, 0);	/* and the guest runs again afterwards */
+}
+
+static void test_runloop_make_rt_switches_delayed_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct vcpu_msg make_rt = { .kind = VCPU_MSG_MAKE_RT };
+	struct vcpu_reply reply;
+	struct vcpu_snapshot s;
+	struct vm *vm;
+
+	if (geteuid() != 0)
+		skip();	/* SCHED_RR needs root or RLIMIT_RTPRIO */
+	vm = start_vm(f, PROBE_VM(1, "[sched]\npolicy = rr\nrt_priority = 5\ndelay_rt = true\n"));
+	wait_progress(vm, 0);
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_int_equal(s.policy, SCHED_OTHER);
+	assert_int_equal(vcpu_call(vm->vcpus[0], &make_rt, &reply), 0);
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_int_equal(s.policy, SCHED_RR);
+	assert_int_equal(s.priority, 5);
+}
+
+static void test_runloop_set_affinity_repins_running_vcpu(void **state)
+{
+	struct fixture *f = *state;
+	struct vcpu_msg msg = { .kind = VCPU_MSG_SET_AFFINITY };
+	struct vcpu_reply reply;
+	struct vcpu_snapshot s;
+	struct vm *vm;
+	int last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	vm = start_vm(f, PROBE_VM(1, "[sched]\npolicy = other\n[vcpu.0]\ncpus = 0\n"));
+	wait_progress(vm, 0);
+	CPU_ZERO(&msg.cpus);
+	CPU_SET(last, &msg.cpus);
+	assert_int_equal(vcpu_call(vm->vcpus[0], &msg, &reply), 0);
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_int_equal(CPU_COUNT(&s.affinity), 1);
+	assert_true(CPU_ISSET(last, &s.affinity));
+	assert_int_equal(s.last_cpu, last);
+
+	CPU_ZERO(&msg.cpus);
+	CPU_SET(1000, &msg.cpus);	/* no such CPU: refused, the old pinning stays */
+	assert_int_equal(vcpu_call(vm->vcpus[0], &msg, &reply), -EINVAL);
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_true(CPU_ISSET(last, &s.affinity));
+}
+
+static void test_runloop_exited_vcpu_refuses_messages_and_transitions(void **state)
+{
+	struct fixture *f = *state;
+	struct vm *vm = start_vm(f, PROBE_VM(2, "[sched]\npolicy = other\n"));
+	struct vcpu_msg msg = { .kind = VCPU_MSG_GET_STATE };
+
+	wait_progress(vm, 0);
+	vm_end(vm, VM_END_STOPPED, 0, "test");
+	vm_stop(vm);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(atomic_load(&vm->vcpus[i]->state), VCPU_EXITED);
+		assert_int_equal(vcpu_state_move(&vm->vcpus[i]->state, VCPU_RUNNING), -EPERM);
+		assert_int_equal(mailbox_post(&vm->vcpus[i]->mailbox, &msg), -ESRCH);
+	}
+	assert_int_equal(atomic_load(&vm->end), VM_END_STOPPED);
+	assert_int_equal(vm_exit_code(VM_END_STOPPED, 0), 0);
+}
+
+static void test_runloop_two_vms_in_one_process(void **state)
+{
+	struct fixture *f = *state;
+	struct fixture *other = calloc(1, sizeof(*other));
+	void *other_state = other;
+	struct vm *a, *b;
+
+	a = start_vm(f, PROBE_VM(1, "[sched]\npolicy = other\n"));
+	b = start_vm(other, PROBE_VM(1, "[sched]\npolicy = other\n"));
+	assert_ptr_not_equal(a, b);
+	wait_progress(a, 0);
+	wait_progress(b, 0);
+	vm_end(b, VM_END_STOPPED, 0, "stop b");
+	vm_stop(b);
+	assert_int_equal(atomic_load(&b->vcpus[0]->state), VCPU_EXITED);
+	wait_progress(a, 0);	/* stopping b left a running */
+	assert_int_equal(atomic_load(&a->end), VM_END_NONE);
+	teardown(&other_state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_runloop_pause_stops_progress_and_resume_continues,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_get_state_reports_thread, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_throttle_takes_time_outside_guest,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_make_rt_switches_delayed_policy,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_set_affinity_repins_running_vcpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_runloop_exited_vcpu_refuses_messages_and_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_two_vms_in_one_process, setup,
+						teardown),
+	};
+
+	if (!kvm_usable()) {
+		printf("skip: /dev/kvm is missing or not accessible\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
