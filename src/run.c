@@ -13,6 +13,7 @@
 #include "vm.h"
 
 #include "../config/config.h"
+#include "../config/cpulist.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -104,6 +105,26 @@ static void print_exit_summary(const struct vm *vm)
 	}
 }
 
+/* What each vCPU thread actually got, read back from the kernel, for the log. */
+static void log_placement(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		pid_t tid = atomic_load(&vm->vcpus[i]->tid);
+		struct sched_param sp = { 0 };
+		char cpus[256] = "?";
+		cpu_set_t set;
+		int policy = sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK;
+
+		if (sched_getaffinity(tid, sizeof(set), &set) == 0)
+			cpulist_format(&set, cpus, sizeof(cpus));
+		sched_getparam(tid, &sp);
+		log_info("vcpu%u: thread %s tid %d, cpus %s, %s priority %d", i,
+			 vm->vcpus[i]->name, (int)tid, cpus,
+			 policy == SCHED_FIFO ? "SCHED_FIFO" :
+			 policy == SCHED_RR ? "SCHED_RR" : "SCHED_OTHER", sp.sched_priority);
+	}
+}
+
 static void report_end(const struct vm *vm, enum vm_end end)
 {
 	switch (end) {
@@ -156,6 +177,7 @@ int run_vm(const struct cfg *cfg)
 		goto out;
 	}
 	log_info("%s: %u vCPUs running", cfg->vm.name, vm->nr_vcpus);
+	log_placement(vm);
 	event_loop(vm, sig_fd);
 	vm_stop(vm);
 

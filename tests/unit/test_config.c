@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "cpulist.h"
+#include "../../config/config.h"
+#include "../../config/cpulist.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cpulist.h"
+#include "../../config/cpulist.h"
 
 #include <errno.h>
 #include <stdio.h>
