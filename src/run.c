@@ -105,6 +105,64 @@ static void print_exit_summary(const struct vm *vm)
 	}
 }
 
+/*
+ * Keys this version parses but does not act on yet: said once, so that nobody believes
+ * a placement was applied. With [vm] strict they stop the start.
+ */
+static int check_unapplied(const struct cfg *cfg)
+{
+	bool uclamp = false, core = false, cgroup = false, autocpus = false;
+	char list[512] = "";
+	int n = 0;
+
+	for (unsigned i = 0; i < cfg->vm.vcpus; i++) {
+		const struct cfg_vcpu *v = &cfg->vcpu[i];
+
+		uclamp |= v->sched.boost_uclamp;
+		core |= v->sched.core_scheduling != CFG_CORE_SCHED_OFF;
+		cgroup |= v->sched.cgroup[0] != 0;
+		autocpus |= v->cpus_auto;
+	}
+#define UNAPPLIED(cond, name)                                                             \
+	do {                                                                              \
+		if (cond)                                                                 \
+			n += snprintf(list + n, sizeof(list) - (size_t)n, "%s%s", n ? ", " : "", \
+				      name);                                              \
+	} while (0)
+	UNAPPLIED(autocpus, "cpus = auto (those vCPUs are not pinned)");
+	UNAPPLIED(uclamp, "boost_uclamp");
+	UNAPPLIED(core, "core_scheduling");
+	UNAPPLIED(cgroup, "cgroup");
+	UNAPPLIED(cfg->sched.bus_lock_ratelimit, "bus_lock_ratelimit");
+	UNAPPLIED(cfg->memory.numa_node != CFG_NUMA_NONE, "numa_node");
+	UNAPPLIED(cfg->memory.hugepages != CFG_HUGEPAGES_OFF, "hugepages");
+#undef UNAPPLIED
+	if (!n)
+		return 0;
+	if (cfg->vm.strict) {
+		log_err("[vm] strict = true, but this version does not apply yet: %s", list);
+		return -EOPNOTSUPP;
+	}
+	log_warn("this version does not apply yet: %s", list);
+	return 0;
+}
+
+/* Main and helper threads go to [sched] emulator_cpus, once the vCPUs have their own. */
+static int pin_emulator(const struct cfg *cfg)
+{
+	struct sched_thread_plan plan = { .label = "emulator", .pin = true,
+					  .cpus = cfg->sched.emulator_cpus };
+	char err[512];
+	int ret;
+
+	if (!cfg->sched.emulator_cpus_set)
+		return 0;
+	ret = sched_thread_pin(0, &plan, err, sizeof(err));
+	if (ret)
+		log_err("[sched] emulator_cpus: %s", err);
+	return ret;
+}
+
 /* What each vCPU thread actually got, read back from the kernel, for the log. */
 static void log_placement(const struct vm *vm)
 {
@@ -160,6 +218,10 @@ int run_vm(const struct cfg *cfg)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
+	if (check_unapplied(cfg)) {
+		close(sig_fd);
+		return 2;
+	}
 	ret = vm_create(&vm, cfg);
 	if (ret) {
 		close(sig_fd);
@@ -173,6 +235,12 @@ int run_vm(const struct cfg *cfg)
 	ret = vm_start(vm);
 	if (ret) {
 		log_err("start failed: %s", vm->end_reason);
+		code = 2;
+		goto out;
+	}
+	if (pin_emulator(cfg)) {
+		vm_end(vm, VM_END_START_FAILED, 0, "the emulator thread could not be placed");
+		vm_stop(vm);
 		code = 2;
 		goto out;
 	}

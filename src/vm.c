@@ -19,6 +19,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+_Static_assert(CFG_EXIT_MWAIT == KVM_X86_DISABLE_EXITS_MWAIT &&
+		       CFG_EXIT_HLT == KVM_X86_DISABLE_EXITS_HLT &&
+		       CFG_EXIT_PAUSE == KVM_X86_DISABLE_EXITS_PAUSE &&
+		       CFG_EXIT_CSTATE == KVM_X86_DISABLE_EXITS_CSTATE,
+	       "config exit bits are KVM's");
+
 /* Where KVM may put the TSS Intel VMX needs; inside the MMIO hole, above any device. */
 #define VM_TSS_ADDR 0xfffbd000UL
 
@@ -64,6 +70,79 @@ static int vm_set_region(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t si
 	return ret;
 }
 
+/*
+ * An optional feature the host refused: an error with [vm] strict, else a warning.
+ * Returns the value for the caller to return.
+ */
+static int vm_optional(const struct vm *vm, int err, const char *what)
+{
+	if (vm->cfg->vm.strict) {
+		log_err("%s: %s ([vm] strict = true)", what, strerror(-err));
+		return err;
+	}
+	log_warn("%s: %s; continuing without it", what, strerror(-err));
+	return 0;
+}
+
+/* Populates and locks guest RAM so no page fault lands in a vCPU's measurement. */
+static int vm_pin_memory(struct vm *vm)
+{
+	int ret = 0;
+
+	if (vm->cfg->memory.prefault && madvise(vm->mem, vm->mem_bytes, MADV_POPULATE_WRITE)) {
+		/* kernels before 5.14: touch every page instead */
+		for (uint64_t off = 0; off < vm->mem_bytes; off += 4096)
+			((volatile uint8_t *)vm->mem)[off] = 0;
+	}
+	if (vm->cfg->memory.lock && mlock(vm->mem, vm->mem_bytes)) {
+		char what[160];
+
+		snprintf(what, sizeof(what),
+			 "[memory] lock: mlock %llu MiB (raise RLIMIT_MEMLOCK, e.g. LimitMEMLOCK="
+			 "infinity, or run as root)", (unsigned long long)vm->mem_bytes >> 20);
+		ret = vm_optional(vm, -errno, what);
+	}
+	return ret;
+}
+
+/* KVM knobs that shorten wake-up latency; both must be set before vCPUs exist. */
+static int vm_setup_latency_caps(struct vm *vm)
+{
+	const struct cfg *cfg = vm->cfg;
+	struct kvm_enable_cap cap = { 0 };
+	int ret;
+
+	if (cfg->sched.halt_poll_ns != CFG_HALT_POLL_DEFAULT) {
+		cap.cap = KVM_CAP_HALT_POLL;
+		cap.args[0] = (uint64_t)cfg->sched.halt_poll_ns;
+		ret = kvm_sys_cap(&vm->kvm, KVM_CAP_HALT_POLL) ?
+			      kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : -EOPNOTSUPP;
+		if (ret < 0 && (ret = vm_optional(vm, ret, "[sched] halt_poll_ns: KVM_CAP_HALT_POLL")))
+			return ret;
+	}
+	if (cfg->sched.disable_exits) {
+		/* the config's bits are KVM's KVM_X86_DISABLE_EXITS_* bits */
+		unsigned supported = (unsigned)kvm_sys_cap(&vm->kvm, KVM_CAP_X86_DISABLE_EXITS);
+		unsigned want = cfg->sched.disable_exits, got = want & supported;
+
+		if (got != want) {
+			char missing[64], what[128];
+
+			cfg_disable_exits_format(want & ~got, missing, sizeof(missing));
+			snprintf(what, sizeof(what),
+				 "[sched] disable_exits: this host cannot disable %s exits", missing);
+			if (vm_optional(vm, -EOPNOTSUPP, what))
+				return -EOPNOTSUPP;
+		}
+		cap.cap = KVM_CAP_X86_DISABLE_EXITS;
+		cap.args[0] = got;
+		ret = got ? kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : 0;
+		if (ret < 0 && (ret = vm_optional(vm, ret, "[sched] disable_exits")))
+			return ret;
+	}
+	return 0;
+}
+
 /* Guest RAM: one mapping, split into slots around the MMIO hole below 4 GiB. */
 static int vm_setup_memory(struct vm *vm)
 {
@@ -81,6 +160,9 @@ static int vm_setup_memory(struct vm *vm)
 		return ret;
 	}
 	low = vm->mem_bytes < VM_LOW_MEM_LIMIT ? vm->mem_bytes : VM_LOW_MEM_LIMIT;
+	ret = vm_pin_memory(vm);
+	if (ret)
+		return ret;
 	ret = vm_set_region(vm, 0, 0, low, vm->mem);
 	if (!ret && vm->mem_bytes > low)
 		ret = vm_set_region(vm, 1, 4ULL << 30, vm->mem_bytes - low, vm->mem + low);
@@ -198,6 +280,9 @@ int vm_create(struct vm **out, const struct cfg *cfg)
 		log_err("KVM_CREATE_IRQCHIP: %s", strerror(-ret));
 		goto err;
 	}
+	ret = vm_setup_latency_caps(vm);
+	if (ret)
+		goto err;
 	ret = vm_setup_memory(vm);
 	if (ret)
 		goto err;

@@ -112,6 +112,35 @@ t_vcpu_threads_named_pinned_and_rt() {
 	pass
 }
 
+t_emulator_pinned_and_memory_locked() {
+	is_root || { skip "locking 32 MiB needs root or a larger RLIMIT_MEMLOCK"; return; }
+	local pid last=$((nr_cpus - 1)) cpus lck
+	"$RTVMM" run "$(cfg emu '[vm]' vcpus=1 memory=32M '[boot]' payload=probe \
+		'[memory]' lock=true prefault=true '[sched]' policy=other emulator_cpus=$last \
+		'[vcpu.0]' cpus=0 '[probe]' duration=2)" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 50); do grep -q "vCPUs running" "$tmp/err" && break; sleep 0.1; done
+	cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/status")
+	lck=$(sed -n 's/^VmLck:\s*\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$cpus" = "$last" ] || { fail "main thread on cpus '$cpus', expected $last"; return; }
+	[ "${lck:-0}" -ge 32768 ] || { fail "VmLck ${lck:-?} kB, expected at least 32768 (guest RAM locked)"; return; }
+	pass
+}
+
+t_unapplied_keys_warned_once_and_strict_refuses() {
+	run "$RTVMM" run "$(cfg unapplied '[vm]' vcpus=1 memory=16M '[boot]' payload=probe \
+		'[sched]' policy=other boost_uclamp=true cgroup=rtvmm/test '[probe]' duration=1)"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$(grep -c "does not apply yet: .*boost_uclamp.*cgroup" "$tmp/err")" -eq 1 ] ||
+		{ fail "expected one warning naming boost_uclamp and cgroup"; return; }
+	run "$RTVMM" run "$tmp/unapplied.ini" --set vm.strict=true
+	[ "$rc" -eq 2 ] || { fail "strict: exit $rc, expected 2"; return; }
+	pass
+}
+
 t_triple_fault_ends_with_1() {
 	run "$RTVMM_SAN" run "$(cfg triple '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/triple.bin")"
 	[ "$rc" -eq 1 ] || { fail "exit $rc, expected 1"; return; }
