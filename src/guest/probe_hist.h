@@ -15,10 +15,13 @@
  */
 #define PROBE_US_SHIFT 32
 
-/* The factor for probe_cycles_to_us(); tsc_khz must be non-zero. Host side. */
+/*
+ * The factor for probe_cycles_to_us(); tsc_khz must be non-zero. Host side. Rounded up:
+ * rounded down, a gap of exactly N microseconds would land in bucket N - 1.
+ */
 static inline uint64_t probe_us_mult(uint32_t tsc_khz)
 {
-	return (1000ULL << PROBE_US_SHIFT) / tsc_khz;
+	return ((1000ULL << PROBE_US_SHIFT) + tsc_khz - 1) / tsc_khz;
 }
 
 /* Cycles to whole microseconds, rounded down; saturates far beyond any histogram. */
