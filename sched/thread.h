@@ -14,7 +14,6 @@
 #include <sys/types.h>
 
 struct sched_thread_plan {
-	const char *label;	/* "vcpu0", "emulator": for messages */
 	bool pin;		/* false: leave the affinity alone */
 	cpu_set_t cpus;
 	int policy;		/* SCHED_OTHER, SCHED_RR or SCHED_FIFO */
@@ -24,7 +23,7 @@ struct sched_thread_plan {
 
 /*
  * Pins `tid` to the plan's CPUs (nothing when !plan->pin). Returns 0 or -errno; on
- * failure `err` says what failed and why, without the label, which the caller adds.
+ * failure `err` says what failed and why, without naming the thread, which the caller does.
  */
 int sched_thread_pin(pid_t tid, const struct sched_thread_plan *plan, char *err, size_t errlen);
 

@@ -71,6 +71,11 @@ int kvm_sys_open(struct kvm_sys *sys, const char *path)
 		return ret;
 	}
 	ret = kvm_ioctl(sys->fd, KVM_GET_API_VERSION, NULL);
+	if (ret < 0) {
+		log_err("%s: not a KVM device (KVM_GET_API_VERSION: %s)", path, strerror(-ret));
+		ret = -ENOTSUP;
+		goto err_close;
+	}
 	if (ret != KVM_API_VERSION) {
 		log_err("%s: KVM API version %d, expected %d", path, ret, KVM_API_VERSION);
 		ret = -ENOTSUP;

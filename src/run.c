@@ -150,7 +150,7 @@ static int check_unapplied(const struct cfg *cfg)
 /* Main and helper threads go to [sched] emulator_cpus, once the vCPUs have their own. */
 static int pin_emulator(const struct cfg *cfg)
 {
-	struct sched_thread_plan plan = { .label = "emulator", .pin = true,
+	struct sched_thread_plan plan = { .pin = true,
 					  .cpus = cfg->sched.emulator_cpus };
 	char err[512];
 	int ret;

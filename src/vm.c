@@ -215,7 +215,6 @@ static int vm_create_vcpus(struct vm *vm)
 			break;
 		}
 		vcpu->plan = (struct sched_thread_plan){
-			.label = vcpu->name,
 			.pin = !c->cpus_auto,
 			.cpus = c->cpus,
 			.policy = policy_of(c->sched.policy),

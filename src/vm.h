@@ -47,7 +47,7 @@ struct vm {
 	const struct cfg *cfg;
 	struct kvm_sys kvm;
 	int fd;				/* KVM VM fd, -1 when closed */
-	uint8_t *mem;			/* guest RAM, MAP_FAILED-free: NULL when unmapped */
+	uint8_t *mem;			/* guest RAM; NULL when unmapped */
 	uint64_t mem_bytes;
 	unsigned tsc_khz;
 	struct bus io_bus;

@@ -118,6 +118,16 @@ static struct vcpu_msg throttle_msg(uint32_t us)
 	return m;
 }
 
+/* Queues MAILBOX_CAPACITY throttle messages carrying 0, 1, 2, ... */
+static void fill_queue(struct mailbox *mb)
+{
+	for (uint32_t i = 0; i < MAILBOX_CAPACITY; i++) {
+		struct vcpu_msg m = throttle_msg(i);
+
+		assert_int_equal(mailbox_post(mb, &m), 0);
+	}
+}
+
 static struct vcpu_msg run_state_msg(enum vcpu_run_state rs)
 {
 	struct vcpu_msg m;
@@ -194,10 +204,7 @@ static void test_mailbox_capacity(void **state)
 	struct vcpu_msg m;
 	enum vcpu_run_state rs;
 
-	for (uint32_t i = 0; i < MAILBOX_CAPACITY; i++) {
-		m = throttle_msg(i);
-		assert_int_equal(mailbox_post(mb, &m), 0);
-	}
+	fill_queue(mb);
 	m = throttle_msg(999);
 	assert_int_equal(mailbox_post(mb, &m), -EAGAIN);
 	assert_int_equal(mailbox_post(mb, &m), -EAGAIN);
@@ -241,10 +248,7 @@ static void test_mailbox_run_state_never_refused_when_full(void **state)
 	struct vcpu_msg m;
 	enum vcpu_run_state rs;
 
-	for (uint32_t i = 0; i < MAILBOX_CAPACITY; i++) {
-		m = throttle_msg(i);
-		assert_int_equal(mailbox_post(mb, &m), 0);
-	}
+	fill_queue(mb);
 	m = throttle_msg(0);
 	assert_int_equal(mailbox_post(mb, &m), -EAGAIN);
 	m = run_state_msg(RUN_STATE_PAUSED);
@@ -298,10 +302,7 @@ static void test_mailbox_pending_flag(void **state)
 	assert_false(atomic_load(&mb->pending));
 
 	/* it stays set while anything is left, and clears with the last one */
-	for (uint32_t i = 0; i < MAILBOX_CAPACITY; i++) {
-		m = throttle_msg(i);
-		assert_int_equal(mailbox_post(mb, &m), 0);
-	}
+	fill_queue(mb);
 	assert_int_equal(mailbox_take(mb, &rs, out, MAILBOX_CAPACITY - 1, false),
 			 MAILBOX_CAPACITY - 1);
 	assert_true(atomic_load(&mb->pending));
