@@ -9,7 +9,7 @@ passed=0 failed=0 skipped=0
 failures=()
 
 run_cmocka() {
-	local bin=$1 out p f
+	local bin=$1 out p f s
 	out=$("$bin" 2>&1)
 	local rc=$?
 	if [ "$rc" -eq 0 ] && [[ $out == skip:* ]]; then
@@ -19,7 +19,8 @@ run_cmocka() {
 	fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
-	p=${p:-0} f=${f:-0}
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1	# crashed or a sanitizer stopped it
 	fi
@@ -27,8 +28,8 @@ run_cmocka() {
 		printf '%s\n' "$out" | grep -vE '^\[ +(RUN|OK) +\]'
 		failures+=("$bin")
 	fi
-	printf '%-40s %4d passed, %d failed\n' "${bin#"$build"/tests/}" "$p" "$f"
-	passed=$((passed + p)) failed=$((failed + f))
+	printf '%-40s %4d passed, %d failed, %d skipped\n' "${bin#"$build"/tests/}" "$p" "$f" "$s"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
 echo "== unit tests"

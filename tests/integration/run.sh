@@ -130,6 +130,25 @@ t_emulator_pinned_and_memory_locked() {
 	pass
 }
 
+# Every disable_exits bit this host supports is enabled; one it lacks is warned about,
+# and refused with [vm] strict. Which case applies depends on the host.
+t_disable_exits_unsupported_bit_warns_or_strict_fails() {
+	local f
+	f=$(cfg dexits '[vm]' vcpus=1 memory=16M '[boot]' payload=probe '[sched]' policy=other \
+		disable_exits=hlt,pause,mwait,cstate halt_poll_ns=50000 '[vcpu.0]' cpus=0 \
+		'[probe]' duration=1)
+	run "$RTVMM" run "$f"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	if grep -q "disable_exits: this host cannot disable" "$tmp/err"; then
+		run "$RTVMM" run "$f" --set vm.strict=true --set sched.boost_uclamp=false \
+			--set sched.core_scheduling=off --set memory.numa_node=none
+		[ "$rc" -eq 1 ] || { fail "strict with an unsupported bit: exit $rc, expected 1"; return; }
+		grep -q "disable_exits: this host cannot disable .*strict = true" "$tmp/err" ||
+			{ fail "strict refusal does not name the missing bits"; return; }
+	fi
+	pass
+}
+
 t_unapplied_keys_warned_once_and_strict_refuses() {
 	run "$RTVMM" run "$(cfg unapplied '[vm]' vcpus=1 memory=16M '[boot]' payload=probe \
 		'[sched]' policy=other boost_uclamp=true cgroup=rtvmm/test '[probe]' duration=1)"
