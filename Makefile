@@ -5,8 +5,9 @@ CC      ?= gcc
 BUILD   := build
 VERSION := 0.1.0
 
-PKGS     := inih
-PKG_DEB  := inih:libinih-dev jansson:libjansson-dev cmocka:libcmocka-dev
+PKGS     := inih jansson hwloc numa libcgroup
+PKG_DEB  := inih:libinih-dev jansson:libjansson-dev cmocka:libcmocka-dev hwloc:libhwloc-dev \
+            numa:libnuma-dev libcgroup:libcgroup-dev
 missing  := $(strip $(foreach p,$(PKGS) cmocka,$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(missing),)
@@ -90,6 +91,7 @@ SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/san/%)
 TEST_LIBS := $(LIBS) $(shell pkg-config --libs cmocka)
 # syscalls faked in a test binary: WRAP_<test> := name ...
 wrap = $(foreach f,$(WRAP_$(1)),-Wl,--wrap=$(f))
+WRAP_test_thread := syscall prctl sched_setscheduler getrlimit setrlimit sched_setaffinity
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtvmm.a
 	@echo "  TEST    $@"

@@ -276,6 +276,27 @@ static void vcpu_handle_mmio(struct vcpu *vcpu)
 		vcpu_stat_add(&vcpu->stats.mmio_unclaimed, 1);
 }
 
+/*
+ * A bus lock the guest took (KVM_EXIT_X86_BUS_LOCK, or the flag on any exit) is charged
+ * to the VM-wide limiter; over budget, this vCPU sleeps before it re-enters the guest.
+ * A kick (stop, pause, any message) cuts the sleep short: control wins over the penalty.
+ */
+static void vcpu_bus_lock(struct vcpu *vcpu, uint64_t now)
+{
+	uint64_t delay = ratelimit_take(&vcpu->vm->bus_lock_limit, now);
+	struct timespec until;
+
+	vcpu_stat_add(&vcpu->stats.bus_locks, 1);
+	if (!delay)
+		return;
+	until.tv_sec = (time_t)((now + delay) / 1000000000ULL);
+	until.tv_nsec = (long)((now + delay) % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR &&
+	       !atomic_load_explicit(&vcpu->mailbox.pending, memory_order_acquire))
+		;
+	vcpu_stat_add(&vcpu->stats.bus_lock_sleep_ns, now_ns() - now);
+}
+
 static void vcpu_end_vm(struct vcpu *vcpu, const struct exit_info *e)
 {
 	static const enum vm_end end_of[] = {
@@ -335,7 +356,7 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 
 		vcpu_stat_add(&vcpu->stats.exits[e.kind], 1);
 		if (e.bus_lock)
-			vcpu_stat_add(&vcpu->stats.bus_locks, 1);
+			vcpu_bus_lock(vcpu, t1);
 		switch (e.action) {
 		case EXIT_ACT_RESUME:
 			break;

@@ -25,6 +25,7 @@ struct vcpu_stats {
 	_Atomic uint64_t io_unclaimed;		/* port accesses no device decodes */
 	_Atomic uint64_t mmio_unclaimed;	/* MMIO accesses no device decodes */
 	_Atomic uint64_t bus_locks;
+	_Atomic uint64_t bus_lock_sleep_ns;	/* time slept for [sched] bus_lock_ratelimit */
 	_Atomic uint64_t throttle_ns;		/* time spent throttled outside the guest */
 };
 

@@ -70,17 +70,20 @@ static int vm_set_region(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t si
 	return ret;
 }
 
-/*
- * An optional feature the host refused: an error with [vm] strict, else a warning.
- * Returns the value for the caller to return.
- */
-static int vm_optional(const struct vm *vm, int err, const char *what)
+int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const char *fmt, ...)
 {
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (vm->cfg->vm.strict) {
-		log_err("%s: %s ([vm] strict = true)", what, strerror(-err));
+		log_err("%s ([vm] strict = true: not starting)", msg);
 		return err;
 	}
-	log_warn("%s: %s; continuing without it", what, strerror(-err));
+	if (!atomic_exchange(&vm->warned[feature], true))
+		log_warn("%s; continuing without it", msg);
 	return 0;
 }
 
@@ -95,14 +98,44 @@ static int vm_pin_memory(struct vm *vm)
 			((volatile uint8_t *)vm->mem)[off] = 0;
 	}
 	if (vm->cfg->memory.lock && mlock(vm->mem, vm->mem_bytes)) {
-		char what[160];
-
-		snprintf(what, sizeof(what),
-			 "[memory] lock: mlock %llu MiB (raise RLIMIT_MEMLOCK, e.g. LimitMEMLOCK="
-			 "infinity, or run as root)", (unsigned long long)vm->mem_bytes >> 20);
-		ret = vm_optional(vm, -errno, what);
+		ret = vm_feature_failed(vm, VM_FEAT_MLOCK, -errno,
+					"[memory] lock: mlock %llu MiB: %s (raise RLIMIT_MEMLOCK, e.g. "
+					"LimitMEMLOCK=infinity, or run as root)",
+					(unsigned long long)vm->mem_bytes >> 20, strerror(errno));
 	}
 	return ret;
+}
+
+/*
+ * Bus-lock exits feed the VM-wide limiter. KVM reports them only when asked to, and
+ * only on hosts whose CPU can detect bus locks (Intel since Ice Lake / Tremont).
+ */
+static int vm_setup_bus_lock(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_BUS_LOCK_EXIT,
+				      .args[0] = KVM_BUS_LOCK_DETECTION_EXIT };
+	uint32_t rate = vm->cfg->sched.bus_lock_ratelimit;
+	char err[256];
+	int ret;
+
+	ret = ratelimit_init(&vm->bus_lock_limit, rate, vm->cfg->sched.bus_lock_slice_ms, err,
+			     sizeof(err));
+	if (ret) {
+		log_err("[sched] bus_lock_ratelimit: %s", err);
+		return ret;
+	}
+	vm->bus_lock_limit_ready = true;
+	if (!rate)
+		return 0;
+	ret = kvm_sys_cap(&vm->kvm, KVM_CAP_X86_BUS_LOCK_EXIT) & KVM_BUS_LOCK_DETECTION_EXIT ?
+		      kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : -EOPNOTSUPP;
+	if (ret < 0)
+		return vm_feature_failed(vm, VM_FEAT_BUS_LOCK, ret,
+					 "[sched] bus_lock_ratelimit = %u: this host's KVM cannot "
+					 "report bus locks (KVM_CAP_X86_BUS_LOCK_EXIT: %s; it needs "
+					 "Linux 5.12+ and a CPU with bus-lock detection)", rate,
+					 strerror(-ret));
+	return 0;
 }
 
 /* KVM knobs that shorten wake-up latency; both must be set before vCPUs exist. */
@@ -117,7 +150,9 @@ static int vm_setup_latency_caps(struct vm *vm)
 		cap.args[0] = (uint64_t)cfg->sched.halt_poll_ns;
 		ret = kvm_sys_cap(&vm->kvm, KVM_CAP_HALT_POLL) ?
 			      kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : -EOPNOTSUPP;
-		if (ret < 0 && (ret = vm_optional(vm, ret, "[sched] halt_poll_ns: KVM_CAP_HALT_POLL")))
+		if (ret < 0 && (ret = vm_feature_failed(vm, VM_FEAT_HALT_POLL, ret,
+							"[sched] halt_poll_ns: KVM_CAP_HALT_POLL: %s",
+							strerror(-ret))))
 			return ret;
 	}
 	if (cfg->sched.disable_exits) {
@@ -126,21 +161,23 @@ static int vm_setup_latency_caps(struct vm *vm)
 		unsigned want = cfg->sched.disable_exits, got = want & supported;
 
 		if (got != want) {
-			char missing[64], what[128];
+			char missing[64];
 
 			cfg_disable_exits_format(want & ~got, missing, sizeof(missing));
-			snprintf(what, sizeof(what),
-				 "[sched] disable_exits: this host cannot disable %s exits", missing);
-			if (vm_optional(vm, -EOPNOTSUPP, what))
+			if (vm_feature_failed(vm, VM_FEAT_DISABLE_EXITS, -EOPNOTSUPP,
+					      "[sched] disable_exits: this host cannot disable %s "
+					      "exits", missing))
 				return -EOPNOTSUPP;
 		}
 		cap.cap = KVM_CAP_X86_DISABLE_EXITS;
 		cap.args[0] = got;
 		ret = got ? kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : 0;
-		if (ret < 0 && (ret = vm_optional(vm, ret, "[sched] disable_exits")))
+		if (ret < 0 && (ret = vm_feature_failed(vm, VM_FEAT_DISABLE_EXITS, ret,
+							"[sched] disable_exits: %s",
+							strerror(-ret))))
 			return ret;
 	}
-	return 0;
+	return vm_setup_bus_lock(vm);
 }
 
 /* Guest RAM: one mapping, split into slots around the MMIO hole below 4 GiB. */
@@ -253,6 +290,7 @@ int vm_create(struct vm **out, const struct cfg *cfg)
 	pthread_cond_init(&vm->start.changed, NULL);
 	pthread_mutex_init(&vm->end_lock, NULL);
 	atomic_init(&vm->end, VM_END_NONE);
+	sched_core_group_init(&vm->core_group);
 
 	ret = kvm_sys_open(&vm->kvm, "/dev/kvm");
 	if (ret)
@@ -327,6 +365,9 @@ void vm_destroy(struct vm *vm)
 	pthread_cond_destroy(&vm->start.changed);
 	pthread_mutex_destroy(&vm->start.lock);
 	pthread_mutex_destroy(&vm->end_lock);
+	sched_core_group_fini(&vm->core_group);
+	if (vm->bus_lock_limit_ready)
+		ratelimit_fini(&vm->bus_lock_limit);
 	free(vm);
 }
 

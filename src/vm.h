@@ -16,6 +16,8 @@
 #include "vcpu.h"
 
 #include "../config/config.h"
+#include "../sched/ratelimit.h"
+#include "../sched/thread.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +36,23 @@ enum vm_end {
 
 /* Guest RAM above this address continues at 4 GiB, leaving a hole for MMIO. */
 #define VM_LOW_MEM_LIMIT (3ULL << 30)
+
+/*
+ * Host features a config can ask for. When the host cannot give one, the VM warns once
+ * (not once per vCPU) or, with [vm] strict, refuses to start.
+ */
+enum vm_feature {
+	VM_FEAT_UCLAMP,
+	VM_FEAT_CORE_SCHED,
+	VM_FEAT_CGROUP,
+	VM_FEAT_RT,
+	VM_FEAT_HALT_POLL,
+	VM_FEAT_DISABLE_EXITS,
+	VM_FEAT_BUS_LOCK,
+	VM_FEAT_MLOCK,
+	VM_FEAT_HUGEPAGES,
+	VM_FEAT_COUNT
+};
 
 struct vm_start {
 	pthread_mutex_t lock;	/* protects the fields below */
@@ -59,6 +78,10 @@ struct vm {
 	struct vcpu **vcpus;
 	int event_fd;			/* vCPU threads -> main thread: "look at the VM" */
 	struct vm_start start;
+	struct sched_core_group core_group;	/* [sched] core_scheduling = vm */
+	struct ratelimit bus_lock_limit;	/* [sched] bus_lock_ratelimit, all vCPUs */
+	bool bus_lock_limit_ready;
+	_Atomic bool warned[VM_FEAT_COUNT];	/* a feature the host lacks was reported */
 	pthread_mutex_t end_lock;	/* serializes vm_end() callers */
 	_Atomic int end;		/* enum vm_end; the first vm_end() wins */
 	int end_status;			/* with VM_END_POWEROFF; written by the winner */
@@ -68,6 +91,15 @@ struct vm {
 /* Creates the VM from a validated config: KVM, memory, irqchip, buses, devices, vCPUs. */
 int vm_create(struct vm **out, const struct cfg *cfg);
 void vm_destroy(struct vm *vm);
+
+/*
+ * Applies the failure policy to a requested feature the host could not give (`err` is
+ * the -errno, `fmt` says what is missing and how to get it). With [vm] strict: logs an
+ * error and returns `err`. Otherwise: logs one warning per feature and VM, and returns
+ * 0. Any thread.
+ */
+int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Host address of guest-physical [gpa, gpa + len), or NULL when not all RAM. */
 void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa, uint64_t len);
