@@ -91,7 +91,9 @@ SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/san/%)
 TEST_LIBS := $(LIBS) $(shell pkg-config --libs cmocka)
 # syscalls faked in a test binary: WRAP_<test> := name ...
 wrap = $(foreach f,$(WRAP_$(1)),-Wl,--wrap=$(f))
+WRAP_test_cgroup := rmdir
 WRAP_test_thread := syscall prctl sched_setscheduler getrlimit setrlimit sched_setaffinity
+WRAP_test_host := prctl
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtvmm.a
 	@echo "  TEST    $@"

@@ -78,11 +78,11 @@ int sched_thread_boost(pid_t tid, char *err, size_t errlen)
 	ret = -errno;
 	if (unsupported(ret)) {
 		snprintf(err, errlen,
-			 "uclamp boost: %s (the kernel lacks utilisation clamping: build it with "
-			 "CONFIG_UCLAMP_TASK=y)", strerror(-ret));
+			 "sched_setattr(util_min %d): %s (the kernel lacks utilisation clamping: "
+			 "build it with CONFIG_UCLAMP_TASK=y)", UCLAMP_MAX_VALUE, strerror(-ret));
 		return -EOPNOTSUPP;
 	}
-	snprintf(err, errlen, "uclamp boost (sched_setattr util_min %d): %s%s",
+	snprintf(err, errlen, "sched_setattr(util_min %d): %s%s",
 		 UCLAMP_MAX_VALUE, strerror(-ret),
 		 ret == -EPERM ? " (raising util_min needs CAP_SYS_NICE)" : "");
 	return ret;
@@ -103,16 +103,16 @@ void sched_core_group_fini(struct sched_core_group *group)
 static int core_error(int ret, const char *what, char *err, size_t errlen)
 {
 	if (ret == -ENODEV) {
-		snprintf(err, errlen, "core scheduling: %s: %s (this host has no SMT, so there "
+		snprintf(err, errlen, "PR_SCHED_CORE %s: %s (this host has no SMT, so there "
 			 "are no siblings to isolate from)", what, strerror(-ret));
 		return -EOPNOTSUPP;
 	}
 	if (unsupported(ret)) {
-		snprintf(err, errlen, "core scheduling: %s: %s (the kernel lacks it: build it "
-			 "with CONFIG_SCHED_CORE=y)", what, strerror(-ret));
+		snprintf(err, errlen, "PR_SCHED_CORE %s: %s (the kernel lacks core scheduling: "
+			 "build it with CONFIG_SCHED_CORE=y)", what, strerror(-ret));
 		return -EOPNOTSUPP;
 	}
-	snprintf(err, errlen, "core scheduling: %s: %s%s", what, strerror(-ret),
+	snprintf(err, errlen, "PR_SCHED_CORE %s: %s%s", what, strerror(-ret),
 		 ret == -EPERM ? " (needs the same user as the cookie's owner, or "
 				 "CAP_SYS_ADMIN)" : "");
 	return ret;
@@ -151,7 +151,7 @@ int sched_thread_core(struct sched_core_group *group, char *err, size_t errlen)
 	} else {
 		/* the creator failed and reported why; the others fail the same way */
 		ret = group->status;
-		snprintf(err, errlen, "core scheduling: the VM's cookie could not be created");
+		snprintf(err, errlen, "the VM's core-scheduling cookie could not be created");
 	}
 	pthread_mutex_unlock(&group->lock);
 	return ret;

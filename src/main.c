@@ -4,12 +4,14 @@
  * codes follow DESIGN.md: 0 guest powered off, 1 runtime failure or crash, 2 usage or
  * configuration error, 3 guest reset.
  */
+#include "check.h"
 #include "log.h"
 #include "run.h"
 
 #include "../config/config.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,8 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  run CONFIG [--set SECTION.KEY=VALUE]...   run a VM from an INI file\n"
+		"  plan CONFIG [--json]                      where each thread would run\n"
+		"  check [CONFIG]                            can this host run RT guests\n"
 		"\n"
 		"options:\n"
 		"  -v, --verbose   more log output (repeat for debug)\n"
@@ -54,54 +58,161 @@ static void usage_run(FILE *out)
 		"  -h, --help                    this help\n");
 }
 
-static int cmd_run(int argc, char **argv)
+static void usage_plan(FILE *out)
+{
+	fprintf(out,
+		"usage: rtvmm plan CONFIG [--json] [--set SECTION.KEY=VALUE]...\n"
+		"\n"
+		"Prints where each thread of the VM would run, without starting it: per vCPU\n"
+		"and for the emulator thread the host CPUs, core, NUMA node, cgroup, policy,\n"
+		"priority, uclamp and core-scheduling group, the guest memory's node, and\n"
+		"warnings about the placement (SMT siblings, shared CPUs, remote memory).\n"
+		"\n"
+		"  -j, --json                    machine-readable output (see docs/config.md)\n"
+		"  -s, --set SECTION.KEY=VALUE   override one key\n"
+		"  -h, --help                    this help\n");
+}
+
+static void usage_check(FILE *out)
+{
+	fprintf(out,
+		"usage: rtvmm check [CONFIG] [--set SECTION.KEY=VALUE]...\n"
+		"\n"
+		"Reports what this host offers RT guests, one line per item (OK, WARN, FAIL)\n"
+		"with the fix. With CONFIG, also whether every feature it requests can be\n"
+		"delivered here. Exit status 0 when nothing required fails, 1 otherwise.\n"
+		"See docs/rt-host-tuning.md.\n"
+		"\n"
+		"  -s, --set SECTION.KEY=VALUE   override one key\n"
+		"  -h, --help                    this help\n");
+}
+
+/* What a subcommand was given: a config file, --set overrides and its flags. */
+struct cmd_args {
+	const char *config;	/* NULL when none was given (and it is optional) */
+	char *sets[MAX_SETS];
+	size_t n_sets;
+	bool json;
+};
+
+/*
+ * Parses a subcommand's arguments: one CONFIG (optional when `config_optional`),
+ * --set, and --json when `with_json`. Returns -1 to go on, else the exit code.
+ */
+static int parse_cmd(const char *cmd, int argc, char **argv, bool config_optional,
+		     bool with_json, void (*usage_fn)(FILE *), struct cmd_args *a)
 {
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *sets[MAX_SETS];
-	size_t n_sets = 0;
-	struct cfg_error err;
-	struct cfg *cfg;
-	int c, code;
+	int c, left;
 
+	memset(a, 0, sizeof(*a));
 	optind = 0;	/* 0: glibc re-initialises, dropping main's "+" ordering */
-	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, with_json ? "s:jh" : "s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (n_sets == MAX_SETS) {
-				fprintf(stderr, "rtvmm run: more than %d --set options\n", MAX_SETS);
+			if (a->n_sets == MAX_SETS) {
+				fprintf(stderr, "rtvmm %s: more than %d --set options\n", cmd,
+					MAX_SETS);
 				return EXIT_USAGE;
 			}
-			sets[n_sets++] = optarg;
+			a->sets[a->n_sets++] = optarg;
+			break;
+		case 'j':
+			if (!with_json)
+				goto bad;
+			a->json = true;
 			break;
 		case 'h':
-			usage_run(stdout);
+			usage_fn(stdout);
 			return 0;
 		default:
-			usage_run(stderr);
-			return EXIT_USAGE;
+			goto bad;
 		}
 	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "rtvmm run: expected one CONFIG file, got %d arguments\n",
-			argc - optind);
-		usage_run(stderr);
-		return EXIT_USAGE;
+	left = argc - optind;
+	if (left == 1) {
+		a->config = argv[optind];
+		return -1;
 	}
-	cfg = malloc(sizeof(*cfg));
+	if (left == 0 && config_optional) {
+		if (!a->n_sets)
+			return -1;
+		fprintf(stderr, "rtvmm %s: --set needs a CONFIG file\n", cmd);
+		goto bad;
+	}
+	fprintf(stderr, "rtvmm %s: expected %sone CONFIG file, got %d arguments\n", cmd,
+		config_optional ? "at most " : "", left);
+bad:
+	usage_fn(stderr);
+	return EXIT_USAGE;
+}
+
+/* Loads and validates the config named in `a`; NULL (message printed) on error. */
+static struct cfg *load_config(const struct cmd_args *a)
+{
+	struct cfg_error err;
+	struct cfg *cfg = malloc(sizeof(*cfg));
+
 	if (!cfg) {
 		fprintf(stderr, "rtvmm: out of memory\n");
-		return 1;
+		return NULL;
 	}
-	if (cfg_load(cfg, argv[optind], sets, n_sets, &err)) {
+	if (cfg_load(cfg, a->config, a->sets, a->n_sets, &err)) {
 		fprintf(stderr, "rtvmm: %s\n", err.msg);
 		free(cfg);
-		return EXIT_USAGE;
+		return NULL;
 	}
+	return cfg;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cmd_args a;
+	struct cfg *cfg;
+	int code = parse_cmd("run", argc, argv, false, false, usage_run, &a);
+
+	if (code >= 0)
+		return code;
+	cfg = load_config(&a);
+	if (!cfg)
+		return EXIT_USAGE;
 	code = run_vm(cfg);
+	free(cfg);
+	return code;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+	struct cmd_args a;
+	struct cfg *cfg;
+	int code = parse_cmd("plan", argc, argv, false, true, usage_plan, &a);
+
+	if (code >= 0)
+		return code;
+	cfg = load_config(&a);
+	if (!cfg)
+		return EXIT_USAGE;
+	code = run_plan(cfg, a.json);
+	free(cfg);
+	return code;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct cmd_args a;
+	struct cfg *cfg = NULL;
+	int code = parse_cmd("check", argc, argv, true, false, usage_check, &a);
+
+	if (code >= 0)
+		return code;
+	if (a.config && !(cfg = load_config(&a)))
+		return EXIT_USAGE;
+	code = check_report(cfg, NULL, stdout);
 	free(cfg);
 	return code;
 }
@@ -120,6 +231,8 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} commands[] = {
 		{ "run", cmd_run },
+		{ "plan", cmd_plan },
+		{ "check", cmd_check },
 	};
 	int level = LOG_INFO, c;
 

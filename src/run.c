@@ -16,7 +16,9 @@
 #include "../config/cpulist.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -105,59 +107,67 @@ static void print_exit_summary(const struct vm *vm)
 	}
 }
 
-/*
- * Keys this version parses but does not act on yet: said once, so that nobody believes
- * a placement was applied. With [vm] strict they stop the start.
- */
-static int check_unapplied(const struct cfg *cfg)
+int run_plan_build(const struct cfg *cfg, struct plan **out)
 {
-	bool uclamp = false, core = false, cgroup = false, autocpus = false;
-	char list[512] = "";
-	int n = 0;
+	struct plan *plan = malloc(sizeof(*plan));
+	struct topo *topo = malloc(sizeof(*topo));
+	char err[512];
+	int ret = -ENOMEM;
 
-	for (unsigned i = 0; i < cfg->vm.vcpus; i++) {
-		const struct cfg_vcpu *v = &cfg->vcpu[i];
+	*out = NULL;
+	if (!plan || !topo) {
+		log_err("placement: out of memory");
+		goto out;
+	}
+	ret = topo_load_host(topo, "/sys", err, sizeof(err));
+	if (ret) {
+		log_err("host topology: %s", err);
+		goto out;
+	}
+	ret = plan_build(plan, cfg, topo, err, sizeof(err));
+	if (ret) {
+		log_err("%s", err);
+		goto out;
+	}
+	*out = plan;
+	plan = NULL;
+out:
+	free(topo);
+	free(plan);
+	return ret;
+}
 
-		uclamp |= v->sched.boost_uclamp;
-		core |= v->sched.core_scheduling != CFG_CORE_SCHED_OFF;
-		cgroup |= v->sched.cgroup[0] != 0;
-		autocpus |= v->cpus_auto;
+int run_plan(const struct cfg *cfg, bool json)
+{
+	struct plan *plan;
+	json_t *j;
+	int ret = run_plan_build(cfg, &plan);
+
+	if (ret)
+		return 2;
+	if (!json) {
+		plan_print(plan, stdout);
+	} else if ((j = plan_to_json(plan))) {
+		ret = json_dumpf(j, stdout, JSON_INDENT(2)) ? -EIO : 0;
+		putchar('\n');
+		json_decref(j);
+	} else {
+		ret = -ENOMEM;
 	}
-#define UNAPPLIED(cond, name)                                                             \
-	do {                                                                              \
-		if (cond)                                                                 \
-			n += snprintf(list + n, sizeof(list) - (size_t)n, "%s%s", n ? ", " : "", \
-				      name);                                              \
-	} while (0)
-	UNAPPLIED(autocpus, "cpus = auto (those vCPUs are not pinned)");
-	UNAPPLIED(uclamp, "boost_uclamp");
-	UNAPPLIED(core, "core_scheduling");
-	UNAPPLIED(cgroup, "cgroup");
-	UNAPPLIED(cfg->sched.bus_lock_ratelimit, "bus_lock_ratelimit");
-	UNAPPLIED(cfg->memory.numa_node != CFG_NUMA_NONE, "numa_node");
-	UNAPPLIED(cfg->memory.hugepages != CFG_HUGEPAGES_OFF, "hugepages");
-#undef UNAPPLIED
-	if (!n)
-		return 0;
-	if (cfg->vm.strict) {
-		log_err("[vm] strict = true, but this version does not apply yet: %s", list);
-		return -EOPNOTSUPP;
-	}
-	log_warn("this version does not apply yet: %s", list);
-	return 0;
+	free(plan);
+	return ret ? 1 : 0;
 }
 
 /* Main and helper threads go to [sched] emulator_cpus, once the vCPUs have their own. */
-static int pin_emulator(const struct cfg *cfg)
+static int pin_emulator(const struct plan *plan)
 {
-	struct sched_thread_plan plan = { .pin = true,
-					  .cpus = cfg->sched.emulator_cpus };
+	struct sched_thread_plan emu = { .pin = true, .cpus = plan->emulator.cpus };
 	char err[512];
 	int ret;
 
-	if (!cfg->sched.emulator_cpus_set)
+	if (!plan->emulator.pin)
 		return 0;
-	ret = sched_thread_pin(0, &plan, err, sizeof(err));
+	ret = sched_thread_pin(0, &emu, err, sizeof(err));
 	if (ret)
 		log_err("[sched] emulator_cpus: %s", err);
 	return ret;
@@ -176,10 +186,10 @@ static void log_placement(const struct vm *vm)
 		if (sched_getaffinity(tid, sizeof(set), &set) == 0)
 			cpulist_format(&set, cpus, sizeof(cpus));
 		sched_getparam(tid, &sp);
-		log_info("vcpu%u: thread %s tid %d, cpus %s, %s priority %d", i,
-			 vm->vcpus[i]->name, (int)tid, cpus,
-			 policy == SCHED_FIFO ? "SCHED_FIFO" :
-			 policy == SCHED_RR ? "SCHED_RR" : "SCHED_OTHER", sp.sched_priority);
+		log_info("vcpu%u: thread %s tid %d, cpus %s, %s priority %d%s%s", i,
+			 vm->vcpus[i]->name, (int)tid, cpus, sched_policy_name(policy),
+			 sp.sched_priority, vm->plan->vcpu[i].cgroup[0] ? ", cgroup " : "",
+			 vm->plan->vcpu[i].cgroup);
 	}
 }
 
@@ -201,6 +211,7 @@ static void report_end(const struct vm *vm, enum vm_end end)
 
 int run_vm(const struct cfg *cfg)
 {
+	struct plan *plan = NULL;
 	struct vm *vm = NULL;
 	sigset_t stop;
 	int sig_fd, ret, code;
@@ -218,14 +229,17 @@ int run_vm(const struct cfg *cfg)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	if (check_unapplied(cfg)) {
+	if (run_plan_build(cfg, &plan)) {
 		close(sig_fd);
 		return 2;
 	}
-	ret = vm_create(&vm, cfg);
+	for (unsigned i = 0; i < plan->nr_warnings; i++)
+		log_warn("placement: %s", plan->warning[i]);
+	ret = vm_create(&vm, cfg, plan);
 	if (ret) {
+		free(plan);
 		close(sig_fd);
-		return ret == -EINVAL ? 2 : 1;
+		return ret == -EINVAL || ret == -EOPNOTSUPP ? 2 : 1;
 	}
 	ret = payload_load(vm);
 	if (ret) {
@@ -238,7 +252,7 @@ int run_vm(const struct cfg *cfg)
 		code = 2;
 		goto out;
 	}
-	if (pin_emulator(cfg)) {
+	if (pin_emulator(plan)) {
 		vm_end(vm, VM_END_START_FAILED, 0, "the emulator thread could not be placed");
 		vm_stop(vm);
 		code = 2;
@@ -257,6 +271,7 @@ int run_vm(const struct cfg *cfg)
 	code = vm_exit_code(end, vm->end_status);
 out:
 	vm_destroy(vm);
+	free(plan);
 	close(sig_fd);
 	return code;
 }

@@ -139,27 +139,47 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Places the thread on the host before it first enters the guest. */
+/*
+ * Places the thread on the host before it first enters the guest, in the order of
+ * DESIGN.md: each step is bounded by the ones before it (the cgroup's cpuset would
+ * override an earlier affinity; an RT thread must already sit on its own CPU).
+ * A feature the host lacks is a warning or, with [vm] strict, stops the start.
+ */
 static int vcpu_setup(struct vcpu *vcpu)
 {
+	const struct sched_thread_plan *plan = &vcpu->plan;
 	pid_t tid = atomic_load(&vcpu->tid);
-	char err[512];
+	struct vm *vm = vcpu->vm;
+	char err[768] = "";
 	int ret;
 
-	ret = sched_thread_pin(tid, &vcpu->plan, err, sizeof(err));
+	if (plan->boost_uclamp && (ret = sched_thread_boost(tid, err, sizeof(err))) &&
+	    (ret = vm_feature_failed(vm, VM_FEAT_UCLAMP, ret, "[sched] boost_uclamp: %s", err)))
+		return ret;
+	if (plan->core != SCHED_CORE_OFF &&
+	    (ret = sched_thread_core(plan->core == SCHED_CORE_SHARED ? &vm->core_group : NULL,
+				     err, sizeof(err))) &&
+	    (ret = vm_feature_failed(vm, VM_FEAT_CORE_SCHED, ret,
+				     "[sched] core_scheduling: %s", err)))
+		return ret;
+	ret = vm_cgroup_attach(vm, vcpu->id, tid, err, sizeof(err));
+	if (ret && (ret = vm_feature_failed(vm, VM_FEAT_CGROUP, ret, "vcpu%u: [sched] cgroup: %s",
+					    vcpu->id, err)))
+		return ret;
+	/* the pinning is the point of the VM: never a warning */
+	ret = vm_cgroup_check_cpus(vm, vcpu->id, plan, err, sizeof(err));
+	if (!ret)
+		ret = sched_thread_pin(tid, plan, err, sizeof(err));
 	if (ret) {
 		log_err("vcpu%u: %s", vcpu->id, err);
 		return ret;
 	}
-	if (vcpu->plan.delay_rt)
+	if (plan->delay_rt)
 		return 0;
-	ret = sched_thread_make_rt(tid, &vcpu->plan, err, sizeof(err));
-	if (ret && vcpu->vm->cfg->vm.strict) {
-		log_err("vcpu%u: %s", vcpu->id, err);
-		return ret;
-	}
+	ret = sched_thread_make_rt(tid, plan, err, sizeof(err));
 	if (ret)
-		log_warn("vcpu%u: %s; it runs as SCHED_OTHER", vcpu->id, err);
+		return vm_feature_failed(vm, VM_FEAT_RT, ret, "vcpu%u: %s; it runs as SCHED_OTHER",
+					 vcpu->id, err);
 	return 0;
 }
 

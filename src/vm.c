@@ -9,6 +9,9 @@
 #include "cpuid.h"
 #include "log.h"
 
+#include "../config/cpulist.h"
+#include "../sched/numa.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -87,23 +90,54 @@ int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const cha
 	return 0;
 }
 
-/* Populates and locks guest RAM so no page fault lands in a vCPU's measurement. */
-static int vm_pin_memory(struct vm *vm)
+/*
+ * Maps guest RAM where the plan puts it (NUMA node, page size), then populates and
+ * locks it so no page fault lands in a vCPU's measurement, and says where it ended up.
+ */
+static int vm_map_memory(struct vm *vm)
 {
-	int ret = 0;
+	const struct plan_memory *pm = &vm->plan->memory;
+	struct numa_mem_req req = { .node = pm->node, .hugepages = pm->hugepages };
+	struct numa_mem_report rep;
+	char err[768], where[512], node[32] = "";
+	void *mem;
+	int ret;
 
-	if (vm->cfg->memory.prefault && madvise(vm->mem, vm->mem_bytes, MADV_POPULATE_WRITE)) {
-		/* kernels before 5.14: touch every page instead */
-		for (uint64_t off = 0; off < vm->mem_bytes; off += 4096)
-			((volatile uint8_t *)vm->mem)[off] = 0;
+	vm->mem_bytes = vm->cfg->vm.memory_bytes;
+	ret = numa_mem_map(&mem, vm->mem_bytes, &req, err, sizeof(err));
+	if (ret == -EOPNOTSUPP) {
+		ret = vm_feature_failed(vm, VM_FEAT_HUGEPAGES, ret, "[memory] hugepages = %s: %s",
+					cfg_hugepages_name(req.hugepages), err);
+		if (ret)
+			return ret;
+		req.hugepages = CFG_HUGEPAGES_OFF;
+		ret = numa_mem_map(&mem, vm->mem_bytes, &req, err, sizeof(err));
 	}
-	if (vm->cfg->memory.lock && mlock(vm->mem, vm->mem_bytes)) {
-		ret = vm_feature_failed(vm, VM_FEAT_MLOCK, -errno,
-					"[memory] lock: mlock %llu MiB: %s (raise RLIMIT_MEMLOCK, e.g. "
-					"LimitMEMLOCK=infinity, or run as root)",
-					(unsigned long long)vm->mem_bytes >> 20, strerror(errno));
+	if (ret) {
+		log_err("guest memory (%llu MiB): %s", (unsigned long long)vm->mem_bytes >> 20,
+			err);
+		/* the config asks for pages or a node this host does not have */
+		return ret == -ENOMEM && req.hugepages >= CFG_HUGEPAGES_2M ? -EINVAL : ret;
 	}
-	return ret;
+	vm->mem = mem;
+	vm->mem_page_bytes = numa_page_bytes(req.hugepages);
+	if (pm->prefault && (ret = numa_mem_prefault(mem, vm->mem_bytes, &req, err, sizeof(err)))) {
+		log_err("guest memory: %s", err);
+		return ret;
+	}
+	if (pm->lock && (ret = numa_mem_lock(mem, vm->mem_bytes, err, sizeof(err))) &&
+	    (ret = vm_feature_failed(vm, VM_FEAT_MLOCK, ret, "[memory] lock: %s", err)))
+		return ret;
+	if (pm->node >= 0)
+		snprintf(node, sizeof(node), ", bound to node %d", pm->node);
+	/* only populated pages have a node: without prefault there is nothing to show yet */
+	if (pm->prefault && numa_mem_where(mem, vm->mem_bytes, vm->mem_page_bytes, &rep) == 0 &&
+	    numa_mem_report_format(&rep, where, sizeof(where)) >= 0)
+		log_info("guest memory: %llu MiB, %s pages%s; %s",
+			 (unsigned long long)vm->mem_bytes >> 20,
+			 req.hugepages == CFG_HUGEPAGES_OFF ? "4K" : cfg_hugepages_name(req.hugepages),
+			 node, where);
+	return 0;
 }
 
 /*
@@ -186,24 +220,93 @@ static int vm_setup_memory(struct vm *vm)
 	uint64_t low;
 	int ret;
 
-	vm->mem_bytes = vm->cfg->vm.memory_bytes;
-	vm->mem = mmap(NULL, vm->mem_bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		ret = -errno;
-		vm->mem = NULL;
-		log_err("guest memory: mmap %llu bytes: %s",
-			(unsigned long long)vm->mem_bytes, strerror(-ret));
-		return ret;
-	}
-	low = vm->mem_bytes < VM_LOW_MEM_LIMIT ? vm->mem_bytes : VM_LOW_MEM_LIMIT;
-	ret = vm_pin_memory(vm);
+	ret = vm_map_memory(vm);
 	if (ret)
 		return ret;
+	low = vm->mem_bytes < VM_LOW_MEM_LIMIT ? vm->mem_bytes : VM_LOW_MEM_LIMIT;
 	ret = vm_set_region(vm, 0, 0, low, vm->mem);
 	if (!ret && vm->mem_bytes > low)
 		ret = vm_set_region(vm, 1, 4ULL << 30, vm->mem_bytes - low, vm->mem + low);
 	return ret;
+}
+
+/*
+ * The vCPUs' cgroups, made ready before any vCPU thread starts: created where missing,
+ * with the cpuset of the vCPUs they hold and, for RT threads under RT group
+ * scheduling, a cpu.rt_runtime_us budget. The threads then join them themselves.
+ */
+static int vm_setup_cgroups(struct vm *vm)
+{
+	const struct plan *plan = vm->plan;
+	char err[768], info[512];
+	int ret = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus && !plan->vcpu[i].cgroup[0]; i++)
+		if (i + 1 == vm->nr_vcpus)
+			return 0;
+	ret = cg_host_detect(&vm->cg_host, err, sizeof(err));
+	if (ret)
+		return vm_feature_failed(vm, VM_FEAT_CGROUP, ret, "[sched] cgroup: %s", err);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const char *path = plan->vcpu[i].cgroup;
+		cpu_set_t cpus;
+		bool rt = false, seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = strcmp(plan->vcpu[j].cgroup, path) == 0;
+		if (!path[0] || seen)
+			continue;
+		/* one cgroup, every vCPU that goes into it */
+		CPU_ZERO(&cpus);
+		for (unsigned j = i; j < vm->nr_vcpus; j++) {
+			if (strcmp(plan->vcpu[j].cgroup, path))
+				continue;
+			CPU_OR(&cpus, &cpus, &plan->vcpu[j].cpus);
+			rt |= plan->vcpu[j].policy != SCHED_OTHER;
+		}
+		info[0] = 0;
+		ret = cg_prepare(&vm->cg, &vm->cg_host, path, &cpus, plan->memory.node, rt,
+				 vm->cfg->sched.cgroup_rt_runtime_us, info, sizeof(info), err,
+				 sizeof(err));
+		if (ret)
+			return vm_feature_failed(vm, VM_FEAT_CGROUP, ret, "[sched] cgroup = %s: %s",
+						 path, err);
+		if (info[0])
+			log_info("%s", info);
+	}
+	vm->cg_active = true;
+	return 0;
+}
+
+int vm_cgroup_attach(struct vm *vm, unsigned id, pid_t tid, char *err, size_t errlen)
+{
+	const char *path = vm->plan->vcpu[id].cgroup;
+
+	if (!vm->cg_active || !path[0])
+		return 0;
+	return cg_attach_thread(&vm->cg_host, path, tid, err, errlen);
+}
+
+int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_plan *plan,
+			 char *err, size_t errlen)
+{
+	const char *path = vm->plan->vcpu[id].cgroup;
+	char want[256], allowed[256];
+	cpu_set_t eff, inside, outside;
+
+	if (!vm->cg_active || !path[0] || !plan->pin)
+		return 0;
+	if (cg_effective_cpus(&vm->cg_host, path, &eff, err, errlen))
+		return 0;	/* no cpuset controller: nothing narrows the pinning */
+	CPU_AND(&inside, &plan->cpus, &eff);
+	CPU_XOR(&outside, &plan->cpus, &inside);
+	if (!CPU_COUNT(&outside))
+		return 0;
+	cpulist_format(&outside, want, sizeof(want));
+	cpulist_format(&eff, allowed, sizeof(allowed));
+	snprintf(err, errlen, "pin to cpus %s: not in the cpuset of cgroup %s (it allows %s)",
+		 want, path, allowed);
+	return -EINVAL;
 }
 
 static int vm_setup_devices(struct vm *vm)
@@ -221,9 +324,10 @@ static int vm_setup_devices(struct vm *vm)
 			      (struct dev_exit_sink){ debugexit_sink, vm });
 }
 
-static int policy_of(enum cfg_policy p)
+static enum sched_core_mode core_mode_of(enum cfg_core_sched c)
 {
-	return p == CFG_POLICY_FIFO ? SCHED_FIFO : p == CFG_POLICY_RR ? SCHED_RR : SCHED_OTHER;
+	return c == CFG_CORE_SCHED_VM ? SCHED_CORE_SHARED :
+	       c == CFG_CORE_SCHED_VCPU ? SCHED_CORE_OWN : SCHED_CORE_OFF;
 }
 
 static int vm_create_vcpus(struct vm *vm)
@@ -238,7 +342,7 @@ static int vm_create_vcpus(struct vm *vm)
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		const struct cfg_vcpu *c = &vm->cfg->vcpu[i];
+		const struct plan_vcpu *p = &vm->plan->vcpu[i];
 		struct vcpu *vcpu;
 
 		ret = vcpu_create(&vcpu, vm, i);
@@ -252,11 +356,13 @@ static int vm_create_vcpus(struct vm *vm)
 			break;
 		}
 		vcpu->plan = (struct sched_thread_plan){
-			.pin = !c->cpus_auto,
-			.cpus = c->cpus,
-			.policy = policy_of(c->sched.policy),
-			.rt_priority = c->sched.rt_priority,
-			.delay_rt = c->sched.delay_rt,
+			.boost_uclamp = p->boost_uclamp,
+			.core = core_mode_of(p->core_sched),
+			.pin = true,
+			.cpus = p->cpus,
+			.policy = p->policy,
+			.rt_priority = p->rt_priority,
+			.delay_rt = p->delay_rt,
 		};
 	}
 	free(cpuid);
@@ -271,7 +377,16 @@ static int vm_create_vcpus(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm **out, const struct cfg *cfg)
+/* Removes exactly the cgroups this VM created, once its threads are gone. */
+static void vm_cleanup_cgroups(struct vm *vm)
+{
+	char err[512];
+
+	if (cg_vm_cleanup(&vm->cg, err, sizeof(err)))
+		log_warn("cgroup cleanup: %s", err);
+}
+
+int vm_create(struct vm **out, const struct cfg *cfg, const struct plan *plan)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	int ret;
@@ -279,6 +394,7 @@ int vm_create(struct vm **out, const struct cfg *cfg)
 	if (!vm)
 		return -ENOMEM;
 	vm->cfg = cfg;
+	vm->plan = plan;
 	vm->fd = -1;
 	vm->event_fd = -1;
 	vm->kvm.fd = -1;
@@ -291,6 +407,7 @@ int vm_create(struct vm **out, const struct cfg *cfg)
 	pthread_mutex_init(&vm->end_lock, NULL);
 	atomic_init(&vm->end, VM_END_NONE);
 	sched_core_group_init(&vm->core_group);
+	cg_vm_init(&vm->cg, 0);
 
 	ret = kvm_sys_open(&vm->kvm, "/dev/kvm");
 	if (ret)
@@ -326,6 +443,9 @@ int vm_create(struct vm **out, const struct cfg *cfg)
 	ret = vm_setup_devices(vm);
 	if (ret)
 		goto err;
+	ret = vm_setup_cgroups(vm);
+	if (ret)
+		goto err;
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0) {
 		ret = -errno;
@@ -357,11 +477,12 @@ void vm_destroy(struct vm *vm)
 	console_fini(&vm->console);
 	bus_fini(&vm->mmio_bus);
 	bus_fini(&vm->io_bus);
-	if (vm->mem)
-		munmap(vm->mem, vm->mem_bytes);
+	numa_mem_unmap(vm->mem, vm->mem_bytes);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	kvm_sys_close(&vm->kvm);
+	/* after the VM's fds: until they close, KVM can keep the vCPU cgroups busy (EBUSY) */
+	vm_cleanup_cgroups(vm);
 	pthread_cond_destroy(&vm->start.changed);
 	pthread_mutex_destroy(&vm->start.lock);
 	pthread_mutex_destroy(&vm->end_lock);

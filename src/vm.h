@@ -16,6 +16,8 @@
 #include "vcpu.h"
 
 #include "../config/config.h"
+#include "../sched/cgroup.h"
+#include "../sched/plan.h"
 #include "../sched/ratelimit.h"
 #include "../sched/thread.h"
 
@@ -64,10 +66,12 @@ struct vm_start {
 
 struct vm {
 	const struct cfg *cfg;
+	const struct plan *plan;	/* where every thread runs; owned by the caller */
 	struct kvm_sys kvm;
 	int fd;				/* KVM VM fd, -1 when closed */
 	uint8_t *mem;			/* guest RAM; NULL when unmapped */
 	uint64_t mem_bytes;
+	size_t mem_page_bytes;		/* 4 KiB, or the hugepage size backing it */
 	unsigned tsc_khz;
 	struct bus io_bus;
 	struct bus mmio_bus;
@@ -78,6 +82,9 @@ struct vm {
 	struct vcpu **vcpus;
 	int event_fd;			/* vCPU threads -> main thread: "look at the VM" */
 	struct vm_start start;
+	struct cg_host cg_host;			/* valid with cg_active */
+	struct cg_vm cg;			/* the cgroups this VM created */
+	bool cg_active;				/* vCPU threads join their cgroups */
 	struct sched_core_group core_group;	/* [sched] core_scheduling = vm */
 	struct ratelimit bus_lock_limit;	/* [sched] bus_lock_ratelimit, all vCPUs */
 	bool bus_lock_limit_ready;
@@ -88,8 +95,11 @@ struct vm {
 	char end_reason[256];		/* written by the winner before `end` is set */
 };
 
-/* Creates the VM from a validated config: KVM, memory, irqchip, buses, devices, vCPUs. */
-int vm_create(struct vm **out, const struct cfg *cfg);
+/*
+ * Creates the VM from a validated config and its placement plan (both must outlive the
+ * VM): KVM, memory, irqchip, buses, devices, cgroups, vCPUs. Main thread.
+ */
+int vm_create(struct vm **out, const struct cfg *cfg, const struct plan *plan);
 void vm_destroy(struct vm *vm);
 
 /*
@@ -100,6 +110,16 @@ void vm_destroy(struct vm *vm);
  */
 int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Step 3 of a vCPU's setup: joins the cgroup of vCPU `id` (nothing without one). */
+int vm_cgroup_attach(struct vm *vm, unsigned id, pid_t tid, char *err, size_t errlen);
+
+/*
+ * Before step 4: refuses a pinning outside the vCPU's cgroup cpuset (the kernel would
+ * silently narrow it or refuse it without saying why). vCPU thread.
+ */
+int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_plan *plan,
+			 char *err, size_t errlen);
 
 /* Host address of guest-physical [gpa, gpa + len), or NULL when not all RAM. */
 void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa, uint64_t len);

@@ -13,6 +13,7 @@
 #include "../../config/config.h"
 #include "../../src/boot/payload.h"
 #include "../../src/probe.h"
+#include "../../src/run.h"
 #include "../../src/vm.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 
 struct fixture {
 	struct cfg *cfg;
+	struct plan *plan;
 	struct vm *vm;
 };
 
@@ -50,7 +52,8 @@ static struct vm *start_vm(struct fixture *f, const char *ini)
 	cfg_init(f->cfg);
 	if (cfg_parse_string(f->cfg, ini, "test.ini", ".", &err) || cfg_finalize(f->cfg, &err))
 		fail_msg("config: %s", err.msg);
-	assert_int_equal(vm_create(&f->vm, f->cfg), 0);
+	assert_int_equal(run_plan_build(f->cfg, &f->plan), 0);
+	assert_int_equal(vm_create(&f->vm, f->cfg, f->plan), 0);
 	assert_int_equal(payload_load(f->vm), 0);
 	assert_int_equal(vm_start(f->vm), 0);
 	return f->vm;
@@ -65,6 +68,7 @@ static int teardown(void **state)
 		vm_stop(f->vm);
 		vm_destroy(f->vm);
 	}
+	free(f->plan);
 	free(f->cfg);
 	free(f);
 	return 0;
