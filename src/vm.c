@@ -131,8 +131,10 @@ static int vm_map_memory(struct vm *vm)
 	if (pm->node >= 0)
 		snprintf(node, sizeof(node), ", bound to node %d", pm->node);
 	/* only populated pages have a node: without prefault there is nothing to show yet */
-	if (pm->prefault && numa_mem_where(mem, vm->mem_bytes, vm->mem_page_bytes, &rep) == 0 &&
-	    numa_mem_report_format(&rep, where, sizeof(where)) >= 0)
+	if (!pm->prefault || numa_mem_where(mem, vm->mem_bytes, vm->mem_page_bytes, &rep))
+		return 0;
+	numa_mem_pagesize(mem, vm->mem_bytes, "/proc", &rep); /* adds the page size seen */
+	if (numa_mem_report_format(&rep, where, sizeof(where)) >= 0)
 		log_info("guest memory: %llu MiB, %s pages%s; %s",
 			 (unsigned long long)vm->mem_bytes >> 20,
 			 req.hugepages == CFG_HUGEPAGES_OFF ? "4K" : cfg_hugepages_name(req.hugepages),
