@@ -5,6 +5,7 @@
 #include "mailbox.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -122,8 +123,10 @@ void mailbox_close(struct mailbox *mb)
 	while (mb->count) {
 		struct vcpu_msg *m = &mb->queue[mb->head];
 
-		if (m->reply)
+		if (m->reply) {
+			snprintf(m->reply->error, sizeof(m->reply->error), "the vCPU has exited");
 			vcpu_reply_complete(m->reply, -ESRCH);
+		}
 		mb->head = (mb->head + 1) % MAILBOX_CAPACITY;
 		mb->count--;
 	}

@@ -62,6 +62,7 @@ struct vcpu_snapshot {
 struct vcpu_reply {
 	sem_t done;
 	int result;		/* 0 or -errno */
+	char error[512];	/* with a failed result: why, for the requester to show */
 	struct vcpu_snapshot snapshot;
 };
 

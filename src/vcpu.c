@@ -122,6 +122,7 @@ int vcpu_call(struct vcpu *vcpu, struct vcpu_msg *msg, struct vcpu_reply *reply)
 
 	sem_init(&reply->done, 0, 0);
 	reply->result = 0;
+	reply->error[0] = 0;
 	msg->reply = reply;
 	ret = vcpu_post(vcpu, msg);
 	/* once posted, the vCPU thread or mailbox_close() always completes the reply */
@@ -232,15 +233,24 @@ static void vcpu_handle_msg(struct vcpu *vcpu, struct vcpu_msg *msg)
 		if (msg->reply)
 			vcpu_snapshot(vcpu, &msg->reply->snapshot);
 		break;
-	case VCPU_MSG_SET_AFFINITY:
-		if (sched_setaffinity(0, sizeof(msg->cpus), &msg->cpus))
-			ret = -errno;
-		else
+	case VCPU_MSG_SET_AFFINITY: {
+		struct sched_thread_plan pin = vcpu->plan;
+
+		pin.pin = true;
+		pin.cpus = msg->cpus;
+		ret = vm_cgroup_check_cpus(vcpu->vm, vcpu->id, &pin, err, sizeof(err));
+		if (!ret)
+			ret = sched_thread_pin(0, &pin, err, sizeof(err));
+		if (!ret)
 			vcpu->plan.cpus = msg->cpus;
 		break;
 	}
-	if (msg->reply)
+	}
+	if (msg->reply) {
+		if (ret)
+			snprintf(msg->reply->error, sizeof(msg->reply->error), "%s", err);
 		vcpu_reply_complete(msg->reply, ret);
+	}
 }
 
 /*

@@ -230,6 +230,35 @@ static void test_runloop_set_affinity_repins_running_vcpu(void **state)
 	assert_true(CPU_ISSET(last, &s.affinity));
 }
 
+/* A re-pin outside the vCPU's cgroup cpuset is refused, naming the cpuset. */
+static void test_runloop_set_affinity_outside_cgroup_cpuset(void **state)
+{
+	struct fixture *f = *state;
+	struct vcpu_msg msg = { .kind = VCPU_MSG_SET_AFFINITY };
+	struct vcpu_reply reply;
+	struct vcpu_snapshot s;
+	char ini[512];
+	struct vm *vm;
+
+	if (geteuid() != 0 || access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK) ||
+	    sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("skip: needs root, a v1 cpuset hierarchy and 2 CPUs\n");
+		skip();
+	}
+	snprintf(ini, sizeof(ini), PROBE_VM(1, "[sched]\npolicy = other\ncgroup = rtvmm-rl-%d/vm\n"
+					      "[vcpu.0]\ncpus = 0\n"), (int)getpid());
+	vm = start_vm(f, ini);
+	wait_progress(vm, 0);
+	CPU_ZERO(&msg.cpus);
+	CPU_SET(1, &msg.cpus);	/* the cgroup's cpuset is the vCPU's CPU 0 only */
+	assert_int_equal(vcpu_call(vm->vcpus[0], &msg, &reply), -EINVAL);
+	assert_non_null(strstr(reply.error, "pin to cpus 1: not in the cpuset of cgroup"));
+	assert_non_null(strstr(reply.error, "(it allows 0)"));
+	assert_int_equal(get_state(vm->vcpus[0], &s), 0);
+	assert_true(CPU_ISSET(0, &s.affinity));
+	assert_int_equal(CPU_COUNT(&s.affinity), 1);
+}
+
 static void test_runloop_exited_vcpu_refuses_messages_and_transitions(void **state)
 {
 	struct fixture *f = *state;
@@ -280,6 +309,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_runloop_make_rt_switches_delayed_policy,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runloop_set_affinity_repins_running_vcpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_set_affinity_outside_cgroup_cpuset,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_runloop_exited_vcpu_refuses_messages_and_transitions, setup, teardown),
