@@ -1374,7 +1374,7 @@ void cfg_init(struct cfg *cfg)
 	cfg->sched.disable_exits = 0;
 	cfg->sched.emulator_cpus_set = false;
 	CPU_ZERO(&cfg->sched.emulator_cpus);
-	cfg->sched.cgroup_rt_runtime_us = 50000;
+	cfg->sched.cgroup_rt_runtime_us = 0;
 	for (unsigned i = 0; i < CFG_MAX_VCPUS; i++) {
 		cfg->vcpu[i].cpus_auto = true;
 		CPU_ZERO(&cfg->vcpu[i].cpus);

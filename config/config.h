@@ -163,7 +163,8 @@ struct cfg {
 		unsigned disable_exits;		  /* CFG_EXIT_*; 0 = none */
 		bool emulator_cpus_set;		  /* false: main and helper threads not pinned */
 		cpu_set_t emulator_cpus;
-		uint32_t cgroup_rt_runtime_us; /* cpu.rt_runtime_us for a v1 cgroup we create */
+		uint32_t cgroup_rt_runtime_us; /* v1 cpu.rt_runtime_us of a cgroup we create;
+						* 0 = all its parent has free */
 	} sched;
 	struct cfg_vcpu vcpu[CFG_MAX_VCPUS]; /* only [0, vm.vcpus) are used */
 	struct {

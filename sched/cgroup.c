@@ -611,7 +611,8 @@ static int sibling_bw(const char *parent, const char *self, struct cg_rt_bw **ou
 /*
  * Give the cgroups of @rel in the cpu hierarchy the RT budget an RT thread needs to enter
  * the leaf: those rtvmm created get it (intermediate: all their parent has free; leaf:
- * @budget), pre-existing ones must already have one.
+ * @budget, or also all that is free when @budget is 0), pre-existing ones must already
+ * have one.
  */
 static int set_rt_budget(const struct cg_vm *vm, const char *root, const char *rel,
 			 uint32_t budget, char *info, size_t infolen, char *err, size_t errlen)
@@ -647,11 +648,13 @@ static int set_rt_budget(const struct cg_vm *vm, const char *root, const char *r
 			if (leaf)
 				say(err, errlen,
 				    "%s is 0: RT vCPUs cannot join cgroup %s (RT group "
-				    "scheduling); write at least %u to it", file, rel, budget);
+				    "scheduling); write at least %u to it", file, rel,
+				    budget ? budget : CG_RT_PERIOD_DEFAULT_US / 20);
 			else
 				say(err, errlen,
 				    "%s is 0: the cgroups below it need RT budget for RT vCPUs (RT "
-				    "group scheduling); write at least %u to it", file, budget);
+				    "group scheduling); write at least %u to it", file,
+				    budget ? budget : CG_RT_PERIOD_DEFAULT_US / 20);
 			return -EINVAL;
 		}
 		ret = read_bw(parent, &pbw, true, err, errlen);
@@ -665,15 +668,16 @@ static int set_rt_budget(const struct cg_vm *vm, const char *root, const char *r
 			return ret;
 		room = cg_rt_room_us(pbw, sib, nsib, own.period_us);
 		free(sib);
-		if (room < budget) {
+		if (room < (budget ? budget : 1)) {
 			say(err, errlen,
 			    "cgroup %s needs cpu.rt_runtime_us >= %u for RT vCPUs, but %s (%" PRId64
 			    " per %" PRIu64 " us, less its other children) leaves %" PRIu64
-			    ": raise %s or lower [sched] cgroup_rt_runtime_us", name, budget, pfile,
+			    ": raise %s or lower [sched] cgroup_rt_runtime_us", name,
+			    budget ? budget : 1, pfile,
 			    pbw.runtime_us, pbw.period_us, room, pfile);
 			return -ENOSPC;
 		}
-		want = leaf ? budget : room;
+		want = leaf && budget ? budget : room;
 		snprintf(val, sizeof(val), "%" PRIu64, want);
 		ret = write_file(file, val, err, errlen);
 		if (ret) {
@@ -908,8 +912,6 @@ int cg_prepare(struct cg_vm *vm, const struct cg_host *h, const char *path, cons
 	ret = norm_path(path, rel, sizeof(rel), err, errlen);
 	if (ret || !rel[0])
 		return ret;
-	if (!rt_runtime_us)
-		rt_runtime_us = CG_RT_RUNTIME_DEFAULT_US;
 	if (rt_runtime_us > CG_RT_PERIOD_DEFAULT_US) {
 		say(err, errlen,
 		    "cgroup %s: cgroup_rt_runtime_us = %u is longer than the %u us period",

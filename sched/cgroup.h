@@ -23,8 +23,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* [sched] cgroup_rt_runtime_us when the config leaves it out: 50 ms per 1 s period. */
-#define CG_RT_RUNTIME_DEFAULT_US 50000u
 /* The period the kernel gives a new v1 cpu cgroup (cpu.rt_period_us). */
 #define CG_RT_PERIOD_DEFAULT_US 1000000u
 
@@ -110,7 +108,7 @@ int cg_vm_cleanup(struct cg_vm *vm, char *err, size_t errlen);
  * with @cpus the union of the CPUs of the vCPUs placed in it (NULL or empty = the parent's
  * CPUs), @mem_node the guest memory's NUMA node (-1 = no binding: the parent's mems), @rt
  * true when any of those vCPUs is or will become (delay_rt) SCHED_RR/FIFO, and
- * @rt_runtime_us the RT budget per period for the leaf (0 = CG_RT_RUNTIME_DEFAULT_US).
+ * @rt_runtime_us the RT budget per period for the leaf (0 = all the parent has free).
  *
  * v1: mkdir the path in the cpuset and cpu hierarchies; each directory created in cpuset
  * first gets its parent's cpuset.cpus/mems (a v1 child starts empty and refuses tasks),

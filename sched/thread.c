@@ -93,6 +93,7 @@ void sched_core_group_init(struct sched_core_group *group)
 	pthread_mutex_init(&group->lock, NULL);
 	group->owner = 0;
 	group->status = 0;
+	group->error[0] = 0;
 }
 
 void sched_core_group_fini(struct sched_core_group *group)
@@ -134,10 +135,12 @@ int sched_thread_core(struct sched_core_group *group, char *err, size_t errlen)
 	pthread_mutex_lock(&group->lock);
 	if (!group->owner && !group->status) {
 		ret = core_create(err, errlen);
-		if (ret)
+		if (ret) {
 			group->status = ret;
-		else
+			snprintf(group->error, sizeof(group->error), "%s", err);
+		} else {
 			group->owner = gettid();
+		}
 	} else if (group->owner) {
 		ret = 0;
 		if (prctl(PR_SCHED_CORE, PR_SCHED_CORE_SHARE_FROM, group->owner,
@@ -149,9 +152,9 @@ int sched_thread_core(struct sched_core_group *group, char *err, size_t errlen)
 			ret = core_error(-errno, what, err, errlen);
 		}
 	} else {
-		/* the creator failed and reported why; the others fail the same way */
+		/* the creator failed; the others fail the same way, for the same reason */
 		ret = group->status;
-		snprintf(err, errlen, "the VM's core-scheduling cookie could not be created");
+		snprintf(err, errlen, "%s", group->error);
 	}
 	pthread_mutex_unlock(&group->lock);
 	return ret;
@@ -196,6 +199,22 @@ static void raise_rtprio(int priority)
 	setrlimit(RLIMIT_RTPRIO, &rl);
 }
 
+/* Whether this thread has CAP_SYS_NICE (bit 23 of CapEff in /proc/thread-self/status). */
+static bool has_sys_nice(void)
+{
+	FILE *f = fopen("/proc/thread-self/status", "r");
+	unsigned long long caps = 0;
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return caps & (1ULL << 23);
+}
+
 int sched_thread_make_rt(pid_t tid, const struct sched_thread_plan *plan, char *err,
 			 size_t errlen)
 {
@@ -210,17 +229,22 @@ int sched_thread_make_rt(pid_t tid, const struct sched_thread_plan *plan, char *
 	if (sched_setscheduler(tid, plan->policy | SCHED_RESET_ON_FORK, &sp) == 0)
 		return 0;
 	ret = -errno;
-	if (ret == -EPERM && getrlimit(RLIMIT_RTPRIO, &rl) == 0) {
+	if (ret != -EPERM || getrlimit(RLIMIT_RTPRIO, &rl)) {
+		snprintf(err, errlen, "%s priority %d: %s", name, plan->rt_priority,
+			 strerror(-ret));
+	} else if (has_sys_nice() || rl.rlim_cur >= (rlim_t)plan->rt_priority) {
+		/* permitted, so the refusal comes from RT group scheduling */
+		snprintf(err, errlen,
+			 "%s priority %d: %s (the thread's cpu cgroup has no RT budget: with RT "
+			 "group scheduling it needs cpu.rt_runtime_us > 0, see /proc/self/cgroup)",
+			 name, plan->rt_priority, strerror(-ret));
+	} else {
 		snprintf(err, errlen,
 			 "%s priority %d: %s (RLIMIT_RTPRIO is %llu and CAP_SYS_NICE is missing: "
 			 "run as root, grant CAP_SYS_NICE, or raise the limit with 'ulimit -r %d'"
-			 " / LimitRTPRIO=%d; with RT group scheduling the thread's cgroup also "
-			 "needs cpu.rt_runtime_us > 0)",
+			 " / LimitRTPRIO=%d)",
 			 name, plan->rt_priority, strerror(-ret), (unsigned long long)rl.rlim_cur,
 			 plan->rt_priority, plan->rt_priority);
-	} else {
-		snprintf(err, errlen, "%s priority %d: %s", name, plan->rt_priority,
-			 strerror(-ret));
 	}
 	return ret;
 }

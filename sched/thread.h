@@ -43,9 +43,10 @@ struct sched_thread_plan {
  * join (the VMM's main and helper threads) stay outside it.
  */
 struct sched_core_group {
-	pthread_mutex_t lock;	/* protects owner and status */
+	pthread_mutex_t lock;	/* protects the fields below */
 	pid_t owner;		/* tid of the thread that holds the cookie; 0: none yet */
 	int status;		/* the creator's result, returned to later joiners on failure */
+	char error[512];	/* and its reason, which they report too */
 };
 
 void sched_core_group_init(struct sched_core_group *group);

@@ -687,13 +687,8 @@ static void cfg_sched_items(struct ctx *c)
 			FOUND(it, "%s cannot be created or joined: %s", cg_name, c->cg->msg);
 			FIX(it, "run as root, or delegate that subtree to this user (chown it)");
 		} else if (v1cpu && h->rt_group_sched && any_rt(cfg, true) &&
-			   cfg->sched.cgroup_rt_runtime_us == 0) {
-			it = item(c, wanted(c), "[sched] cgroup");
-			FOUND(it, "%s: RT vCPUs cannot enter a cgroup with cpu.rt_runtime_us"
-				  " = 0 (RT group scheduling is on)", cg_name);
-			FIX(it, "set [sched] cgroup_rt_runtime_us, e.g. 950000");
-		} else if (v1cpu && h->rt_group_sched && any_rt(cfg, true) &&
 			   c->h->rt_runtime_us != -1 && c->h->rt_period_us > 0 &&
+			   cfg->sched.cgroup_rt_runtime_us &&
 			   (int64_t)cfg->sched.cgroup_rt_runtime_us < c->h->rt_period_us) {
 			it = item(c, CHECK_WARN, "[sched] cgroup");
 			FOUND(it, "%s: RT vCPUs in it get cpu.rt_runtime_us = %u of every %lld us;"

@@ -123,8 +123,11 @@ static int parse_cmd(const char *cmd, int argc, char **argv, bool config_optiona
 			a->sets[a->n_sets++] = optarg;
 			break;
 		case 'j':
-			if (!with_json)
+			if (!with_json) {
+				fprintf(stderr, "rtvmm %s: --json is an option of plan only\n",
+					cmd);
 				goto bad;
+			}
 			a->json = true;
 			break;
 		case 'h':

@@ -72,7 +72,8 @@ static int event_loop(struct vm *vm, int sig_fd)
 			} else {
 				uint64_t count;
 
-				if (read(vm->event_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+				if (read(vm->event_fd, &count, sizeof(count)) < 0 &&
+				    errno != EAGAIN)
 					log_dbg("eventfd: %s", strerror(errno));
 			}
 		}
@@ -98,13 +99,39 @@ static void print_exit_summary(const struct vm *vm)
 					      n ? ", " : "", exit_kind_name(k),
 					      (unsigned long long)c);
 		}
-		log_info("vcpu%u: %llu exits%s%s%s, %llu unclaimed port accesses, %llu unclaimed"
-			 " MMIO accesses, %.3f s in KVM_RUN", i, (unsigned long long)total,
-			 n ? " (" : "", n ? line : "", n ? ")" : "",
-			 (unsigned long long)atomic_load(&st->io_unclaimed),
+		log_info("vcpu%u: %llu exits%s%s%s, %llu unclaimed port accesses, %llu "
+			 "unclaimed MMIO accesses, %.3f s in KVM_RUN, %llu bus locks (%.3f s "
+			 "slept for them)",
+			 i, (unsigned long long)total, n ? " (" : "", n ? line : "",
+			 n ? ")" : "", (unsigned long long)atomic_load(&st->io_unclaimed),
 			 (unsigned long long)atomic_load(&st->mmio_unclaimed),
-			 atomic_load(&st->run_ns) / 1e9);
+			 atomic_load(&st->run_ns) / 1e9,
+			 (unsigned long long)atomic_load(&st->bus_locks),
+			 atomic_load(&st->bus_lock_sleep_ns) / 1e9);
 	}
+}
+
+/*
+ * Keys this version parses but cannot act on yet. A Linux kernel cannot be booted at
+ * all (an error); the others are said once so nobody believes they took effect.
+ */
+static int check_unimplemented(const struct cfg *cfg)
+{
+	if (cfg->boot.payload == CFG_PAYLOAD_NONE) {
+		log_err("[boot] kernel = %s: booting a Linux bzImage is not implemented in this "
+			"version; use payload = probe or a flat payload", cfg->boot.kernel);
+		return -EINVAL;
+	}
+	if (cfg->vm.control[0])
+		log_warn("[vm] control = %s: the control socket is not implemented in this "
+			 "version; no socket is created", cfg->vm.control);
+	if (cfg->vm.on_reset == CFG_ON_RESET_REBOOT)
+		log_warn("[vm] on_reset = reboot is not implemented in this version: a reset "
+			 "ends rtvmm with exit status 3");
+	if (cfg->boot.payload == CFG_PAYLOAD_PROBE && cfg->probe.mode == CFG_PROBE_WAKE)
+		log_warn("[probe] mode = wake is not implemented in this version: the probe "
+			 "runs in noise mode");
+	return 0;
 }
 
 int run_plan_build(const struct cfg *cfg, struct plan **out)
@@ -122,6 +149,7 @@ int run_plan_build(const struct cfg *cfg, struct plan **out)
 	ret = topo_load_host(topo, "/sys", err, sizeof(err));
 	if (ret) {
 		log_err("host topology: %s", err);
+		ret = -EIO;	/* the host's fault, not the configuration's */
 		goto out;
 	}
 	ret = plan_build(plan, cfg, topo, err, sizeof(err));
@@ -144,7 +172,7 @@ int run_plan(const struct cfg *cfg, bool json)
 	int ret = run_plan_build(cfg, &plan);
 
 	if (ret)
-		return 2;
+		return ret == -EINVAL ? 2 : 1;
 	if (!json) {
 		plan_print(plan, stdout);
 	} else if ((j = plan_to_json(plan))) {
@@ -158,7 +186,7 @@ int run_plan(const struct cfg *cfg, bool json)
 	return ret ? 1 : 0;
 }
 
-/* Main and helper threads go to [sched] emulator_cpus, once the vCPUs have their own. */
+/* Main and helper threads go to [sched] emulator_cpus. */
 static int pin_emulator(const struct plan *plan)
 {
 	struct sched_thread_plan emu = { .pin = true, .cpus = plan->emulator.cpus };
@@ -188,8 +216,8 @@ static void log_placement(const struct vm *vm)
 		sched_getparam(tid, &sp);
 		log_info("vcpu%u: thread %s tid %d, cpus %s, %s priority %d%s%s", i,
 			 vm->vcpus[i]->name, (int)tid, cpus, sched_policy_name(policy),
-			 sp.sched_priority, vm->plan->vcpu[i].cgroup[0] ? ", cgroup " : "",
-			 vm->plan->vcpu[i].cgroup);
+			 sp.sched_priority, vm->vcpus[i]->in_cgroup ? ", cgroup " : "",
+			 vm->vcpus[i]->in_cgroup ? vm->plan->vcpu[i].cgroup : "");
 	}
 }
 
@@ -229,33 +257,37 @@ int run_vm(const struct cfg *cfg)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	if (run_plan_build(cfg, &plan)) {
+	ret = check_unimplemented(cfg);
+	if (!ret)
+		ret = run_plan_build(cfg, &plan);
+	if (ret) {
 		close(sig_fd);
-		return 2;
+		return ret == -EINVAL ? 2 : 1;
 	}
 	for (unsigned i = 0; i < plan->nr_warnings; i++)
 		log_warn("placement: %s", plan->warning[i]);
+	if (plan->nr_dropped_warnings)
+		log_warn("placement: %u more warnings (see rtvmm plan)", plan->nr_dropped_warnings);
 	ret = vm_create(&vm, cfg, plan);
 	if (ret) {
 		free(plan);
 		close(sig_fd);
-		return ret == -EINVAL || ret == -EOPNOTSUPP ? 2 : 1;
+		return ret == -EINVAL ? 2 : 1;
 	}
 	ret = payload_load(vm);
 	if (ret) {
 		code = ret == -EINVAL || ret == -ENOENT || ret == -EACCES ? 2 : 1;
 		goto out;
 	}
-	ret = vm_start(vm);
-	if (ret) {
-		log_err("start failed: %s", vm->end_reason);
+	/* before the vCPU threads exist: they start from here and then place themselves */
+	if (pin_emulator(plan)) {
 		code = 2;
 		goto out;
 	}
-	if (pin_emulator(plan)) {
-		vm_end(vm, VM_END_START_FAILED, 0, "the emulator thread could not be placed");
-		vm_stop(vm);
-		code = 2;
+	ret = vm_start(vm);
+	if (ret) {
+		log_err("start failed: %s", vm->end_reason);
+		code = ret == -EINVAL ? 2 : 1;
 		goto out;
 	}
 	log_info("%s: %u vCPUs running", cfg->vm.name, vm->nr_vcpus);

@@ -154,19 +154,26 @@ static int vcpu_setup(struct vcpu *vcpu)
 	char err[768] = "";
 	int ret;
 
-	if (plan->boost_uclamp && (ret = sched_thread_boost(tid, err, sizeof(err))) &&
-	    (ret = vm_feature_failed(vm, VM_FEAT_UCLAMP, ret, "[sched] boost_uclamp: %s", err)))
-		return ret;
-	if (plan->core != SCHED_CORE_OFF &&
-	    (ret = sched_thread_core(plan->core == SCHED_CORE_SHARED ? &vm->core_group : NULL,
-				     err, sizeof(err))) &&
-	    (ret = vm_feature_failed(vm, VM_FEAT_CORE_SCHED, ret,
-				     "[sched] core_scheduling: %s", err)))
-		return ret;
-	ret = vm_cgroup_attach(vm, vcpu->id, tid, err, sizeof(err));
-	if (ret && (ret = vm_feature_failed(vm, VM_FEAT_CGROUP, ret, "vcpu%u: [sched] cgroup: %s",
-					    vcpu->id, err)))
-		return ret;
+	if (plan->boost_uclamp) {
+		ret = sched_thread_boost(tid, err, sizeof(err));
+		if (ret && (ret = vm_feature_failed(vm, VM_FEAT_UCLAMP, ret,
+						    "[sched] boost_uclamp: %s", err)))
+			return ret;
+	}
+	if (plan->core != SCHED_CORE_OFF) {
+		ret = sched_thread_core(plan->core == SCHED_CORE_SHARED ? &vm->core_group : NULL,
+					err, sizeof(err));
+		if (ret && (ret = vm_feature_failed(vm, VM_FEAT_CORE_SCHED, ret,
+						    "[sched] core_scheduling: %s", err)))
+			return ret;
+	}
+	if (vm->plan->vcpu[vcpu->id].cgroup[0]) {
+		ret = vm_cgroup_attach(vm, vcpu->id, tid, err, sizeof(err));
+		vcpu->in_cgroup = vm->cg_active && !ret;
+		if (ret && (ret = vm_feature_failed(vm, VM_FEAT_CGROUP, ret,
+						    "vcpu%u: [sched] cgroup: %s", vcpu->id, err)))
+			return ret;
+	}
 	/* the pinning is the point of the VM: never a warning */
 	ret = vm_cgroup_check_cpus(vm, vcpu->id, plan, err, sizeof(err));
 	if (!ret)
@@ -179,7 +186,7 @@ static int vcpu_setup(struct vcpu *vcpu)
 		return 0;
 	ret = sched_thread_make_rt(tid, plan, err, sizeof(err));
 	if (ret)
-		return vm_feature_failed(vm, VM_FEAT_RT, ret, "vcpu%u: %s; it runs as SCHED_OTHER",
+		return vm_feature_failed(vm, VM_FEAT_RT, ret, "vcpu%u: [sched] policy: %s",
 					 vcpu->id, err);
 	return 0;
 }

@@ -41,6 +41,7 @@ struct vcpu {
 	struct mailbox mailbox;
 	struct vcpu_stats stats;
 	struct sched_thread_plan plan;
+	bool in_cgroup;			/* joined its cgroup (written during setup only) */
 	char name[16];			/* "rtvmm-vcpuN" */
 };
 

@@ -75,19 +75,22 @@ static int vm_set_region(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t si
 
 int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const char *fmt, ...)
 {
+	bool strict = vm->cfg->vm.strict;
 	char msg[768];
 	va_list ap;
 
+	if (strict)
+		atomic_store(&vm->refused, true);
+	if (atomic_exchange(&vm->warned[feature], true))
+		return strict ? err : 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (vm->cfg->vm.strict) {
+	if (strict)
 		log_err("%s ([vm] strict = true: not starting)", msg);
-		return err;
-	}
-	if (!atomic_exchange(&vm->warned[feature], true))
+	else
 		log_warn("%s; continuing without it", msg);
-	return 0;
+	return strict ? err : 0;
 }
 
 /*
@@ -100,6 +103,7 @@ static int vm_map_memory(struct vm *vm)
 	struct numa_mem_req req = { .node = pm->node, .hugepages = pm->hugepages };
 	struct numa_mem_report rep;
 	char err[768], where[512], node[32] = "";
+	const char *pages;
 	void *mem;
 	int ret;
 
@@ -134,11 +138,10 @@ static int vm_map_memory(struct vm *vm)
 	if (!pm->prefault || numa_mem_where(mem, vm->mem_bytes, vm->mem_page_bytes, &rep))
 		return 0;
 	numa_mem_pagesize(mem, vm->mem_bytes, "/proc", &rep); /* adds the page size seen */
+	pages = req.hugepages == CFG_HUGEPAGES_OFF ? "4K" : cfg_hugepages_name(req.hugepages);
 	if (numa_mem_report_format(&rep, where, sizeof(where)) >= 0)
 		log_info("guest memory: %llu MiB, %s pages%s; %s",
-			 (unsigned long long)vm->mem_bytes >> 20,
-			 req.hugepages == CFG_HUGEPAGES_OFF ? "4K" : cfg_hugepages_name(req.hugepages),
-			 node, where);
+			 (unsigned long long)vm->mem_bytes >> 20, pages, node, where);
 	return 0;
 }
 
@@ -168,8 +171,9 @@ static int vm_setup_bus_lock(struct vm *vm)
 	if (ret < 0)
 		return vm_feature_failed(vm, VM_FEAT_BUS_LOCK, ret,
 					 "[sched] bus_lock_ratelimit = %u: this host's KVM cannot "
-					 "report bus locks (KVM_CAP_X86_BUS_LOCK_EXIT: %s; it needs "
-					 "Linux 5.12+ and a CPU with bus-lock detection)", rate,
+					 "report bus locks (KVM_CAP_X86_BUS_LOCK_EXIT: %s; it "
+					 "needs Linux "
+					 "5.12+ and a CPU with bus-lock detection)", rate,
 					 strerror(-ret));
 	return 0;
 }
@@ -186,9 +190,11 @@ static int vm_setup_latency_caps(struct vm *vm)
 		cap.args[0] = (uint64_t)cfg->sched.halt_poll_ns;
 		ret = kvm_sys_cap(&vm->kvm, KVM_CAP_HALT_POLL) ?
 			      kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap) : -EOPNOTSUPP;
-		if (ret < 0 && (ret = vm_feature_failed(vm, VM_FEAT_HALT_POLL, ret,
-							"[sched] halt_poll_ns: KVM_CAP_HALT_POLL: %s",
-							strerror(-ret))))
+		if (ret < 0)
+			ret = vm_feature_failed(vm, VM_FEAT_HALT_POLL, ret,
+						"[sched] halt_poll_ns: KVM_CAP_HALT_POLL: %s",
+						strerror(-ret));
+		if (ret)
 			return ret;
 	}
 	if (cfg->sched.disable_exits) {
@@ -213,7 +219,7 @@ static int vm_setup_latency_caps(struct vm *vm)
 							strerror(-ret))))
 			return ret;
 	}
-	return vm_setup_bus_lock(vm);
+	return 0;
 }
 
 /* Guest RAM: one mapping, split into slots around the MMIO hole below 4 GiB. */
@@ -243,9 +249,12 @@ static int vm_setup_cgroups(struct vm *vm)
 	char err[768], info[512];
 	int ret = 0;
 
-	for (unsigned i = 0; i < vm->nr_vcpus && !plan->vcpu[i].cgroup[0]; i++)
-		if (i + 1 == vm->nr_vcpus)
-			return 0;
+	bool any = false;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		any |= plan->vcpu[i].cgroup[0] != 0;
+	if (!any)
+		return 0;
 	ret = cg_host_detect(&vm->cg_host, err, sizeof(err));
 	if (ret)
 		return vm_feature_failed(vm, VM_FEAT_CGROUP, ret, "[sched] cgroup: %s", err);
@@ -295,11 +304,15 @@ int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_p
 	const char *path = vm->plan->vcpu[id].cgroup;
 	char want[256], allowed[256];
 	cpu_set_t eff, inside, outside;
+	int ret;
 
-	if (!vm->cg_active || !path[0] || !plan->pin)
+	if (!vm->cg_active || !path[0] || !plan->pin || !vm->vcpus[id]->in_cgroup)
 		return 0;
-	if (cg_effective_cpus(&vm->cg_host, path, &eff, err, errlen))
+	ret = cg_effective_cpus(&vm->cg_host, path, &eff, err, errlen);
+	if (ret == -EOPNOTSUPP)
 		return 0;	/* no cpuset controller: nothing narrows the pinning */
+	if (ret)
+		return ret;
 	CPU_AND(&inside, &plan->cpus, &eff);
 	CPU_XOR(&outside, &plan->cpus, &inside);
 	if (!CPU_COUNT(&outside))
@@ -437,6 +450,8 @@ int vm_create(struct vm **out, const struct cfg *cfg, const struct plan *plan)
 		goto err;
 	}
 	ret = vm_setup_latency_caps(vm);
+	if (!ret)
+		ret = vm_setup_bus_lock(vm);
 	if (ret)
 		goto err;
 	ret = vm_setup_memory(vm);
@@ -460,6 +475,9 @@ int vm_create(struct vm **out, const struct cfg *cfg, const struct plan *plan)
 	return 0;
 
 err:
+	/* a feature [vm] strict requires and this host lacks: the configuration's fault */
+	if (atomic_load(&vm->refused))
+		ret = -EINVAL;
 	vm_destroy(vm);
 	return ret;
 }
@@ -531,8 +549,8 @@ int vm_start(struct vm *vm)
 		return 0;
 	for (unsigned i = 0; i < started; i++)
 		vcpu_join(vm->vcpus[i]);
-	vm_end(vm, VM_END_START_FAILED, 0, "%u of %u vCPUs could not be set up", failed ? failed : 1,
-	       vm->nr_vcpus);
+	vm_end(vm, VM_END_START_FAILED, 0, "%u of %u vCPUs could not be set up",
+	       failed ? failed : 1, vm->nr_vcpus);
 	return ret ? ret : -EINVAL;
 }
 

@@ -89,6 +89,7 @@ struct vm {
 	struct ratelimit bus_lock_limit;	/* [sched] bus_lock_ratelimit, all vCPUs */
 	bool bus_lock_limit_ready;
 	_Atomic bool warned[VM_FEAT_COUNT];	/* a feature the host lacks was reported */
+	_Atomic bool refused;			/* [vm] strict refused a missing feature */
 	pthread_mutex_t end_lock;	/* serializes vm_end() callers */
 	_Atomic int end;		/* enum vm_end; the first vm_end() wins */
 	int end_status;			/* with VM_END_POWEROFF; written by the winner */
@@ -97,7 +98,9 @@ struct vm {
 
 /*
  * Creates the VM from a validated config and its placement plan (both must outlive the
- * VM): KVM, memory, irqchip, buses, devices, cgroups, vCPUs. Main thread.
+ * VM): KVM, memory, irqchip, buses, devices, cgroups, vCPUs. Returns 0, -EINVAL when
+ * the configuration cannot be delivered on this host (a missing resource, or a feature
+ * [vm] strict requires), or another -errno. Main thread.
  */
 int vm_create(struct vm **out, const struct cfg *cfg, const struct plan *plan);
 void vm_destroy(struct vm *vm);
@@ -111,12 +114,16 @@ void vm_destroy(struct vm *vm);
 int vm_feature_failed(struct vm *vm, enum vm_feature feature, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Step 3 of a vCPU's setup: joins the cgroup of vCPU `id` (nothing without one). */
+/*
+ * Step 3 of a vCPU's setup: joins the cgroup of vCPU `id` (nothing without one). Returns
+ * 0 or -errno with `err`. The vCPU's own thread.
+ */
 int vm_cgroup_attach(struct vm *vm, unsigned id, pid_t tid, char *err, size_t errlen);
 
 /*
- * Before step 4: refuses a pinning outside the vCPU's cgroup cpuset (the kernel would
- * silently narrow it or refuse it without saying why). vCPU thread.
+ * Before step 4 and on a re-pin: refuses a pinning outside the cpuset of the cgroup the
+ * vCPU joined (the kernel would narrow it silently, or refuse without saying why).
+ * Returns 0, -EINVAL with `err` naming the CPUs and the cpuset, or -errno. vCPU thread.
  */
 int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_plan *plan,
 			 char *err, size_t errlen);

@@ -337,6 +337,33 @@ t_cgroup_existing_is_kept() {
 	pass
 }
 
+# A refusal under [vm] strict is a configuration error (exit 2) whatever the errno; the
+# cgroup's RT budget cannot exceed its parent's 950000 µs here (ENOSPC).
+t_strict_refusal_exits_2_and_leaves_nothing() {
+	is_root || { skip "creating cgroups needs root"; return; }
+	local cpu top="rtvmm-strict-$$"
+	cpu=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ {print $2; exit}' /proc/self/mounts)
+	[ -n "$cpu" ] && [ -e "$cpu/cpu.rt_runtime_us" ] || { skip "no RT group scheduling here"; return; }
+	[ "$(cat "$cpu/cpu.rt_runtime_us")" -lt 1000000 ] || { skip "root RT budget is unlimited"; return; }
+	run "$RTVMM_SAN" run "$(cfg strict '[vm]' vcpus=2 memory=16M strict=true '[boot]' payload=probe \
+		'[sched]' policy=rr boost_uclamp=false core_scheduling=off cgroup="$top/vm" \
+		cgroup_rt_runtime_us=1000000 '[memory]' numa_node=none '[probe]' duration=1)"
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	[ "$(grep -c "error: \[sched\] cgroup = $top/vm: .*strict = true" "$tmp/err")" -eq 1 ] ||
+		{ fail "expected one error naming the cgroup"; return; }
+	grep -q "vCPUs running" "$tmp/err" && { fail "the guest was started"; return; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
+	[ -e "$cpu/$top" ] && { fail "$cpu/$top left behind"; return; }
+	pass
+}
+
+t_kernel_boot_not_implemented_exits_2() {
+	run "$RTVMM" run "$(cfg kern '[vm]' vcpus=1 memory=16M '[boot]' kernel=/boot/nonexistent)"
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
+	grep -q "booting a Linux bzImage is not implemented" "$tmp/err" || { fail "unclear message"; return; }
+	pass
+}
+
 t_delay_rt_stays_other_until_make_rt() {
 	is_root || { skip "SCHED_RR needs root or RLIMIT_RTPRIO here"; return; }
 	local pid tid policy

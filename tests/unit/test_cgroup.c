@@ -403,8 +403,8 @@ static void test_cg_v1_rt_budget_chain(void **state)
 	/* Another cgroup below the root already holds 100 ms per second. */
 	put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
 	put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
-	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, true, 0), 0);
-	/* The intermediate takes what the root has left, the leaf the default budget. */
+	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, true, 50000), 0);
+	/* The intermediate takes what the root has left, the leaf its budget. */
 	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
 	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "50000");
 	assert_string_equal(fx->info,
@@ -414,12 +414,28 @@ static void test_cg_v1_rt_budget_chain(void **state)
 	assert_string_equal(get(fx->root, "cpu/other/cpu.rt_runtime_us"), "100000\n");
 }
 
+static void test_cg_v1_rt_budget_zero_takes_all_free(void **state)
+{
+	struct fx *fx = *state;
+
+	/* cgroup_rt_runtime_us = 0 (the default): a busy RT vCPU is not throttled more
+	 * than the host already does, so the leaf gets everything its parent has free. */
+	put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
+	put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
+	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, true, 0), 0);
+	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
+	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "850000");
+	/* nothing left: a second top-level cgroup cannot get any */
+	assert_int_equal(prepare(fx, "rtvmm2/y", "1", 0, true, 0), -ENOSPC);
+	assert_non_null(strstr(fx->err, "needs cpu.rt_runtime_us >= 1"));
+}
+
 static void test_cg_v1_rt_second_vm_shares_intermediate(void **state)
 {
 	struct fx *fx = *state;
 	struct cg_vm vm2;
 
-	assert_int_equal(prepare(fx, "rtvmm/a", "1", 0, true, 0), 0);
+	assert_int_equal(prepare(fx, "rtvmm/a", "1", 0, true, 50000), 0);
 	cg_vm_init(&vm2, FAKE_PID);
 	assert_int_equal(cg_prepare(&vm2, &fx->h, "rtvmm/b", NULL, -1, true, 20000, fx->info,
 				    sizeof(fx->info), fx->err, sizeof(fx->err)), 0);
@@ -531,7 +547,7 @@ static void test_cg_v1_comounted_cpu_cpuset_once(void **state)
 	put(fx->root, "cpuset/cpu.rt_runtime_us", "950000\n");
 	assert_int_equal(prepare(fx, "x", "1", 0, true, 0), 0);
 	assert_int_equal(fx->vm.n_created, 1);
-	assert_string_equal(get(fx->root, "cpuset/x/cpu.rt_runtime_us"), "50000");
+	assert_string_equal(get(fx->root, "cpuset/x/cpu.rt_runtime_us"), "950000");
 	assert_int_equal(cg_attach_thread(&fx->h, "x", 9, fx->err, sizeof(fx->err)), 0);
 	assert_string_equal(get(fx->root, "cpuset/x/tasks"), "9");
 }
@@ -801,7 +817,7 @@ static void test_cg_real_v1_place_thread(void **state)
 	cg_vm_init(&vm, 0);
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
-	assert_int_equal(cg_prepare(&vm, &h, path, &cpus, 0, true, 0, info, sizeof(info), err,
+	assert_int_equal(cg_prepare(&vm, &h, path, &cpus, 0, true, 50000, info, sizeof(info), err,
 				    sizeof(err)), 0);
 	if (h.rt_group_sched)
 		assert_non_null(strstr(info, "cpu.rt_runtime_us = 50000 (RT group scheduling)"));
@@ -895,6 +911,7 @@ int main(void)
 		V1(test_cg_v1_prepare_unbound_takes_parent_cpuset),
 		V1(test_cg_v1_cleanup_keeps_preexisting_dirs),
 		V1(test_cg_v1_rt_budget_chain),
+		V1(test_cg_v1_rt_budget_zero_takes_all_free),
 		V1(test_cg_v1_rt_second_vm_shares_intermediate),
 		V1(test_cg_v1_rt_preexisting_zero_budget_is_named),
 		V1(test_cg_v1_rt_preexisting_leaf),

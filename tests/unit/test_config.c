@@ -95,7 +95,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg->sched.halt_poll_ns, CFG_HALT_POLL_DEFAULT);
 	assert_int_equal(cfg->sched.disable_exits, 0);
 	assert_false(cfg->sched.emulator_cpus_set);
-	assert_int_equal(cfg->sched.cgroup_rt_runtime_us, 50000);
+	assert_int_equal(cfg->sched.cgroup_rt_runtime_us, 0);
 	for (unsigned i = 0; i < CFG_MAX_VCPUS; i++) {
 		assert_true(cfg->vcpu[i].cpus_auto);
 		assert_int_equal(cfg->vcpu[i].set_mask, 0);

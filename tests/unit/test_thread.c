@@ -19,6 +19,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* What the fakes saw and what they answer; reset by setup(). */
 static struct {
@@ -219,8 +221,10 @@ static void test_core_missing_kernel_support(void **state)
 	fake.calls = 0;
 	assert_int_equal(sched_thread_core(&group, err, sizeof(err)), -EOPNOTSUPP);
 	fake.fail_errno = 0;
+	err[0] = 0;
 	assert_int_equal(sched_thread_core(&group, err, sizeof(err)), -EOPNOTSUPP);
 	assert_int_equal(fake.calls, 1);
+	assert_non_null(strstr(err, "CONFIG_SCHED_CORE")); /* the creator's reason */
 	sched_core_group_fini(&group);
 }
 
@@ -269,20 +273,52 @@ static void test_make_rt_raises_rtprio_soft_limit(void **state)
 	assert_int_equal(fake.set_to.rlim_max, 7);
 }
 
-static void test_make_rt_eperm_explains_limit_and_capability(void **state)
+/* Without CAP_SYS_NICE and with RLIMIT_RTPRIO 0, EPERM names the limit and the fixes. */
+static int eperm_without_permission(void)
 {
 	struct sched_thread_plan fifo = { .policy = SCHED_FIFO, .rt_priority = 80 };
 	char err[512];
 
-	(void)state;
 	fake.fail_errno = EPERM;
 	fake.rtprio.rlim_cur = fake.rtprio.rlim_max = 0;
-	assert_int_equal(sched_thread_make_rt(0, &fifo, err, sizeof(err)), -EPERM);
-	assert_non_null(strstr(err, "SCHED_FIFO priority 80"));
-	assert_non_null(strstr(err, "RLIMIT_RTPRIO is 0"));
-	assert_non_null(strstr(err, "CAP_SYS_NICE"));
-	assert_non_null(strstr(err, "LimitRTPRIO=80"));
-	assert_non_null(strstr(err, "cpu.rt_runtime_us"));
+	if (sched_thread_make_rt(0, &fifo, err, sizeof(err)) != -EPERM)
+		return 1;
+	return !(strstr(err, "SCHED_FIFO priority 80") && strstr(err, "RLIMIT_RTPRIO is 0") &&
+		 strstr(err, "CAP_SYS_NICE is missing") && strstr(err, "LimitRTPRIO=80"));
+}
+
+static void test_make_rt_eperm_explains_limit_and_capability(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0) {
+		assert_int_equal(eperm_without_permission(), 0);
+		return;
+	}
+	/* root has CAP_SYS_NICE: check the message as an unprivileged user */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(setuid(65534) ? 2 : eperm_without_permission());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_make_rt_eperm_with_permission_blames_cgroup_budget(void **state)
+{
+	struct sched_thread_plan rr = { .policy = SCHED_RR, .rt_priority = 10 };
+	char err[512];
+
+	(void)state;
+	fake.fail_errno = EPERM;
+	fake.rtprio.rlim_cur = fake.rtprio.rlim_max = 99;	/* permitted by the limit */
+	assert_int_equal(sched_thread_make_rt(0, &rr, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "no RT budget"));
+	assert_non_null(strstr(err, "cpu.rt_runtime_us > 0"));
+	assert_null(strstr(err, "CAP_SYS_NICE is missing"));
 }
 
 static void test_pin_failure_names_cpus(void **state)
@@ -319,6 +355,8 @@ int main(void)
 		cmocka_unit_test_setup(test_make_rt_other_is_nothing, setup),
 		cmocka_unit_test_setup(test_make_rt_raises_rtprio_soft_limit, setup),
 		cmocka_unit_test_setup(test_make_rt_eperm_explains_limit_and_capability, setup),
+		cmocka_unit_test_setup(test_make_rt_eperm_with_permission_blames_cgroup_budget,
+				       setup),
 		cmocka_unit_test_setup(test_pin_failure_names_cpus, setup),
 	};
 
