@@ -693,18 +693,6 @@ int numa_mem_lock(void *mem, size_t bytes, char *err, size_t errlen)
 	return ret;
 }
 
-int numa_mem_populate(void *mem, size_t bytes, const struct numa_mem_req *req, char *err,
-		      size_t errlen)
-{
-	int ret = 0;
-
-	if (req->prefault)
-		ret = numa_mem_prefault(mem, bytes, req, err, errlen);
-	if (!ret && req->lock)
-		ret = numa_mem_lock(mem, bytes, err, errlen);
-	return ret;
-}
-
 int numa_mem_where(const void *mem, size_t bytes, size_t page_bytes,
 		   struct numa_mem_report *rep)
 {

@@ -33,8 +33,6 @@
 struct numa_mem_req {
 	int node; /* 0..CFG_MAX_NUMA_NODE: strict MPOL_BIND; negative: no policy */
 	enum cfg_hugepages hugepages;
-	bool lock;		/* numa_mem_populate(): mlock the range */
-	bool prefault;		/* numa_mem_populate(): fault every page in */
 	const char *sysfs_root; /* "/sys", or a test tree; NULL means "/sys" */
 };
 
@@ -145,7 +143,7 @@ int numa_smaps_parse(FILE *f, uintptr_t start, uintptr_t end, struct numa_smaps 
  * any page is touched: hugetlb pages of the requested size (MAP_HUGETLB) after checking
  * the pool's free pages (the node's pool when bound); THP: the mapping is aligned to
  * 2 MiB and advised MADV_HUGEPAGE; node >= 0: the whole range gets a strict MPOL_BIND
- * to that node. No page is faulted in: call numa_mem_populate() (or the two steps)
+ * to that node. No page is faulted in: call numa_mem_prefault() and numa_mem_lock()
  * next. Returns 0, or -errno with @err, and then nothing stays mapped:
  * -EINVAL bad size or node that does not exist or has no memory; -ENOMEM not enough
  * free hugepages (or mmap failed); -EOPNOTSUPP THP disabled ([never]) or the hugetlb
@@ -171,14 +169,6 @@ int numa_mem_prefault(void *mem, size_t bytes, const struct numa_mem_req *req, c
  * The caller decides whether a failure is fatal ([vm] strict). Main thread.
  */
 int numa_mem_lock(void *mem, size_t bytes, char *err, size_t errlen);
-
-/*
- * numa_mem_prefault() when @req->prefault, then numa_mem_lock() when @req->lock; stops at
- * the first failure. A caller that treats a lock failure as a warning calls the two
- * steps itself. Returns 0 or -errno with @err. Main thread.
- */
-int numa_mem_populate(void *mem, size_t bytes, const struct numa_mem_req *req, char *err,
-		      size_t errlen);
 
 /*
  * Where the pages of [@mem, @mem + @bytes) are: move_pages() without target nodes over at

@@ -467,8 +467,8 @@ static void test_mem_map_memoryless_node(void **state)
 
 static void test_mem_map_node0_prefault_lands_on_node0(void **state)
 {
-	struct numa_mem_req req = { .node = 0, .prefault = true, .lock = geteuid() == 0,
-				    .sysfs_root = "/sys" };
+	struct numa_mem_req req = { .node = 0, .sysfs_root = "/sys" };
+	bool lock = geteuid() == 0;
 	static struct numa_mem_report rep;
 	unsigned long mask[16] = { 0 };
 	char err[1024], text[512];
@@ -486,7 +486,9 @@ static void test_mem_map_node0_prefault_lands_on_node0(void **state)
 	assert_int_equal(numa_mem_where(mem, bytes, 4096, &rep), 0);
 	assert_int_equal(rep.not_present, 4096);
 
-	assert_int_equal(numa_mem_populate(mem, bytes, &req, err, sizeof(err)), 0);
+	assert_int_equal(numa_mem_prefault(mem, bytes, &req, err, sizeof(err)), 0);
+	if (lock)
+		assert_int_equal(numa_mem_lock(mem, bytes, err, sizeof(err)), 0);
 	assert_int_equal(numa_mem_where(mem, bytes, 4096, &rep), 0);
 	assert_int_equal(rep.total_pages, 16384);
 	assert_int_equal(rep.sampled_pages, NUMA_WHERE_MAX_SAMPLES);
@@ -496,7 +498,7 @@ static void test_mem_map_node0_prefault_lands_on_node0(void **state)
 	assert_int_equal(numa_mem_pagesize(mem, bytes, NULL, &rep), 0);
 	assert_true(rep.smaps.found);
 	assert_int_equal(rep.smaps.rss_kb, bytes >> 10);
-	if (req.lock)
+	if (lock)
 		assert_int_equal(rep.smaps.locked_kb, bytes >> 10);
 	assert_true(numa_mem_report_format(&rep, text, sizeof(text)) > 0);
 	assert_contains(text, "node 0: 100% (4096 of 4096 sampled pages); 4096 of 16384 pages of"
@@ -508,7 +510,7 @@ static void test_mem_map_node0_prefault_lands_on_node0(void **state)
 
 static void test_mem_where_small_and_unaligned(void **state)
 {
-	struct numa_mem_req req = { .node = -1, .prefault = true };
+	struct numa_mem_req req = { .node = -1 };
 	static struct numa_mem_report rep;
 	char err[1024], text[256];
 	void *mem = NULL;
@@ -550,7 +552,7 @@ static void test_mem_map_nonexistent_node_fails(void **state)
 
 static void test_mem_map_thp_gives_huge_pages(void **state)
 {
-	struct numa_mem_req req = { .node = 0, .hugepages = CFG_HUGEPAGES_THP, .prefault = true };
+	struct numa_mem_req req = { .node = 0, .hugepages = CFG_HUGEPAGES_THP };
 	static struct numa_mem_report rep;
 	char err[1024], text[512];
 	size_t bytes = 64 * MiB;
@@ -632,8 +634,7 @@ static int hugetlb_teardown(void **state)
 
 static void test_mem_map_hugetlb_real_mapping(void **state)
 {
-	struct numa_mem_req req = { .node = 0, .hugepages = CFG_HUGEPAGES_2M, .prefault = true,
-				    .lock = true };
+	struct numa_mem_req req = { .node = 0, .hugepages = CFG_HUGEPAGES_2M };
 	static struct numa_mem_report rep;
 	const size_t pages = 8, bytes = pages * 2 * MiB;
 	char err[1024], text[512];
@@ -664,7 +665,8 @@ static void test_mem_map_hugetlb_real_mapping(void **state)
 
 	assert_int_equal(numa_mem_map(&mem, bytes, &req, err, sizeof(err)), 0);
 	assert_int_equal((uintptr_t)mem % (2 * MiB), 0);
-	assert_int_equal(numa_mem_populate(mem, bytes, &req, err, sizeof(err)), 0);
+	assert_int_equal(numa_mem_prefault(mem, bytes, &req, err, sizeof(err)), 0);
+	assert_int_equal(numa_mem_lock(mem, bytes, err, sizeof(err)), 0);
 	assert_int_equal(numa_mem_where(mem, bytes, 2 * MiB, &rep), 0);
 	assert_int_equal(rep.sampled_pages, pages);
 	assert_int_equal(rep.on_node[0], pages);
