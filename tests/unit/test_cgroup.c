@@ -14,12 +14,12 @@
 #include <cmocka.h>
 
 #include "../../sched/cgroup.h"
+#include "temp_tree.h"
 #include "../../sched/thread.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,41 +80,6 @@ struct fx {
 	char info[1024], err[1024];
 };
 
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *s = strchr(path + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-/* The content of @root/@rel, or "<missing>". */
-static const char *get(const char *root, const char *rel)
-{
-	static char buf[1024];
-	char path[PATH_MAX];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "r");
-	if (!f)
-		return "<missing>";
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
 static bool is_dir(const char *root, const char *rel)
 {
 	char path[PATH_MAX];
@@ -137,8 +102,7 @@ static struct fx *fx_new(void)
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	snprintf(fx->root, sizeof(fx->root), "/tmp/rtvmm-cgtest.XXXXXX");
-	assert_non_null(mkdtemp(fx->root));
+	tree_make(fx->root, sizeof(fx->root), "cgtest");
 	snprintf(fx->h.proc, sizeof(fx->h.proc), "%s/proc", fx->root);
 	cg_vm_init(&fx->vm, FAKE_PID);
 	rmdir_eperm[0] = 0;
@@ -150,12 +114,12 @@ static int setup_v1(void **state)
 {
 	struct fx *fx = fx_new();
 
-	put(fx->root, "cpuset/cpuset.cpus", "0-3\n");
-	put(fx->root, "cpuset/cpuset.mems", "0\n");
-	put(fx->root, "cpuset/tasks", "");
-	put(fx->root, "cpu/cpu.rt_runtime_us", "950000\n");
-	put(fx->root, "cpu/cpu.rt_period_us", "1000000\n");
-	put(fx->root, "cpu/tasks", "");
+	tree_put(fx->root, "cpuset/cpuset.cpus", "0-3\n");
+	tree_put(fx->root, "cpuset/cpuset.mems", "0\n");
+	tree_put(fx->root, "cpuset/tasks", "");
+	tree_put(fx->root, "cpu/cpu.rt_runtime_us", "950000\n");
+	tree_put(fx->root, "cpu/cpu.rt_period_us", "1000000\n");
+	tree_put(fx->root, "cpu/tasks", "");
 	fx->h.mode = CG_MODE_V1;
 	snprintf(fx->h.v1_cpuset, sizeof(fx->h.v1_cpuset), "%s/cpuset", fx->root);
 	snprintf(fx->h.v1_cpu, sizeof(fx->h.v1_cpu), "%s/cpu", fx->root);
@@ -169,24 +133,16 @@ static int setup_v2(void **state)
 {
 	struct fx *fx = fx_new();
 
-	put(fx->root, "v2/cgroup.controllers", "cpuset cpu io memory\n");
-	put(fx->root, "v2/cgroup.subtree_control", "");
-	put(fx->root, "v2/cgroup.procs", "");
-	put(fx->root, "v2/user.slice/session/cgroup.procs", "4242\n");
-	put(fx->root, "proc/4242/cgroup", "0::/user.slice/session\n");
+	tree_put(fx->root, "v2/cgroup.controllers", "cpuset cpu io memory\n");
+	tree_put(fx->root, "v2/cgroup.subtree_control", "");
+	tree_put(fx->root, "v2/cgroup.procs", "");
+	tree_put(fx->root, "v2/user.slice/session/cgroup.procs", "4242\n");
+	tree_put(fx->root, "proc/4242/cgroup", "0::/user.slice/session\n");
 	fx->h.mode = CG_MODE_V2;
 	snprintf(fx->h.v2, sizeof(fx->h.v2), "%s/v2", fx->root);
 	fx->h.v2_cpuset = true;
 	*state = fx;
 	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int teardown(void **state)
@@ -196,7 +152,7 @@ static int teardown(void **state)
 
 	cg_vm_cleanup(&fx->vm, err, sizeof(err));
 	rmdir_eperm[0] = 0;
-	nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(fx->root);
 	free(fx);
 	return 0;
 }
@@ -236,7 +192,7 @@ static void write_mounts(struct fx *fx, const char *lines)
 		else
 			strncat(content, c, 1);
 	}
-	put(fx->root, "mounts", content);
+	tree_put(fx->root, "mounts", content);
 }
 
 static int from_mounts(struct fx *fx, const char *cpuset, const char *cpu)
@@ -255,7 +211,7 @@ static void test_cg_detect_prefers_v1_beside_v2(void **state)
 	struct fx *fx = *state;
 	char want[PATH_MAX];
 
-	put(fx->root, "v2/cgroup.controllers", "\n");
+	tree_put(fx->root, "v2/cgroup.controllers", "\n");
 	write_mounts(fx, "tmpfs /sys/fs/cgroup tmpfs rw 0 0\n"
 			 "cgroup @/cpu cgroup rw,cpu 0 0\n"
 			 "cgroup @/cpuset cgroup rw,cpuset 0 0\n"
@@ -349,13 +305,13 @@ static void test_cg_v1_prepare_creates_and_sets_cpuset(void **state)
 	assert_int_equal(prepare(fx, "rtvmm/rt-guest", "23", 0, false, 0), 0);
 	assert_string_equal(fx->info, "");
 	/* The intermediate got its parent's cpuset, the leaf the vCPUs' CPUs and node. */
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "0-3");
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/cpuset.mems"), "0");
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/rt-guest/cpuset.cpus"), "2-3");
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/rt-guest/cpuset.mems"), "0");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "0-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/cpuset.mems"), "0");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/rt-guest/cpuset.cpus"), "2-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/rt-guest/cpuset.mems"), "0");
 	assert_true(is_dir(fx->root, "cpu/rtvmm/rt-guest"));
 	/* No RT vCPU: no budget written. */
-	assert_string_equal(get(fx->root, "cpu/rtvmm/rt-guest/cpu.rt_runtime_us"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/rt-guest/cpu.rt_runtime_us"), "<missing>");
 	assert_int_equal(fx->vm.n_created, 4);
 
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
@@ -370,10 +326,10 @@ static void test_cg_v1_prepare_unbound_takes_parent_cpuset(void **state)
 {
 	struct fx *fx = *state;
 
-	put(fx->root, "cpuset/cpuset.mems", "0-1\n");
+	tree_put(fx->root, "cpuset/cpuset.mems", "0-1\n");
 	assert_int_equal(prepare(fx, "/solo/", NULL, -1, false, 0), 0);
-	assert_string_equal(get(fx->root, "cpuset/solo/cpuset.cpus"), "0-3");
-	assert_string_equal(get(fx->root, "cpuset/solo/cpuset.mems"), "0-1");
+	assert_string_equal(tree_get(fx->root, "cpuset/solo/cpuset.cpus"), "0-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/solo/cpuset.mems"), "0-1");
 }
 
 static void test_cg_v1_cleanup_keeps_preexisting_dirs(void **state)
@@ -381,19 +337,19 @@ static void test_cg_v1_cleanup_keeps_preexisting_dirs(void **state)
 	struct fx *fx = *state;
 
 	/* An admin made "rtvmm" with its own cpuset: it stays, untouched. */
-	put(fx->root, "cpuset/rtvmm/cpuset.cpus", "1-3");
-	put(fx->root, "cpuset/rtvmm/cpuset.mems", "0");
+	tree_put(fx->root, "cpuset/rtvmm/cpuset.cpus", "1-3");
+	tree_put(fx->root, "cpuset/rtvmm/cpuset.mems", "0");
 	mkdir_in(fx->root, "cpu/rtvmm");
 	assert_int_equal(prepare(fx, "rtvmm/vm1", NULL, -1, false, 0), 0);
 	assert_int_equal(fx->vm.n_created, 2);
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "1-3");
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/vm1/cpuset.cpus"), "1-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "1-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/vm1/cpuset.cpus"), "1-3");
 
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
 	assert_false(is_dir(fx->root, "cpuset/rtvmm/vm1"));
 	assert_false(is_dir(fx->root, "cpu/rtvmm/vm1"));
 	assert_true(is_dir(fx->root, "cpu/rtvmm"));
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "1-3");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/cpuset.cpus"), "1-3");
 }
 
 static void test_cg_v1_rt_budget_chain(void **state)
@@ -401,17 +357,17 @@ static void test_cg_v1_rt_budget_chain(void **state)
 	struct fx *fx = *state;
 
 	/* Another cgroup below the root already holds 100 ms per second. */
-	put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
-	put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
+	tree_put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
+	tree_put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
 	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, true, 50000), 0);
 	/* The intermediate takes what the root has left, the leaf its budget. */
-	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
-	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "50000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "50000");
 	assert_string_equal(fx->info,
 			    "cgroup rtvmm: cpu.rt_runtime_us = 850000 (RT group scheduling); "
 			    "cgroup rtvmm/x: cpu.rt_runtime_us = 50000 (RT group scheduling)");
 	/* The other cgroup is not touched. */
-	assert_string_equal(get(fx->root, "cpu/other/cpu.rt_runtime_us"), "100000\n");
+	assert_string_equal(tree_get(fx->root, "cpu/other/cpu.rt_runtime_us"), "100000\n");
 }
 
 static void test_cg_v1_rt_budget_zero_takes_all_free(void **state)
@@ -420,11 +376,11 @@ static void test_cg_v1_rt_budget_zero_takes_all_free(void **state)
 
 	/* cgroup_rt_runtime_us = 0 (the default): a busy RT vCPU is not throttled more
 	 * than the host already does, so the leaf gets everything its parent has free. */
-	put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
-	put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
+	tree_put(fx->root, "cpu/other/cpu.rt_runtime_us", "100000\n");
+	tree_put(fx->root, "cpu/other/cpu.rt_period_us", "1000000\n");
 	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, true, 0), 0);
-	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
-	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "850000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "850000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "850000");
 	/* nothing left: a second top-level cgroup cannot get any */
 	assert_int_equal(prepare(fx, "rtvmm2/y", "1", 0, true, 0), -ENOSPC);
 	assert_non_null(strstr(fx->err, "needs cpu.rt_runtime_us >= 1"));
@@ -442,15 +398,15 @@ static void test_cg_v1_rt_second_vm_shares_intermediate(void **state)
 	/* rtvmm belongs to the first VM: the second only budgets its own leaf. */
 	assert_string_equal(fx->info,
 			    "cgroup rtvmm/b: cpu.rt_runtime_us = 20000 (RT group scheduling)");
-	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "950000");
-	assert_string_equal(get(fx->root, "cpu/rtvmm/b/cpu.rt_runtime_us"), "20000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "950000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/b/cpu.rt_runtime_us"), "20000");
 	assert_int_equal(vm2.n_created, 2);
 
 	/* The first VM leaves first: its leaf goes, the shared rtvmm stays for vm2. */
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
 	assert_false(is_dir(fx->root, "cpu/rtvmm/a"));
 	assert_true(is_dir(fx->root, "cpu/rtvmm/b"));
-	assert_string_equal(get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "950000");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/cpu.rt_runtime_us"), "950000");
 	assert_int_equal(cg_vm_cleanup(&vm2, fx->err, sizeof(fx->err)), 0);
 	assert_false(is_dir(fx->root, "cpu/rtvmm/b"));
 	assert_true(is_dir(fx->root, "cpu/rtvmm"));
@@ -461,13 +417,13 @@ static void test_cg_v1_rt_preexisting_zero_budget_is_named(void **state)
 	struct fx *fx = *state;
 	char want[PATH_MAX + 64];
 
-	put(fx->root, "cpu/rtvmm/cpu.rt_runtime_us", "0\n");
+	tree_put(fx->root, "cpu/rtvmm/cpu.rt_runtime_us", "0\n");
 	assert_int_equal(prepare(fx, "rtvmm/x", NULL, -1, true, 30000), -EINVAL);
 	snprintf(want, sizeof(want), "%s/cpu/rtvmm/cpu.rt_runtime_us is 0", fx->root);
 	assert_non_null(strstr(fx->err, want));
 	assert_non_null(strstr(fx->err, "write at least 30000"));
 	/* Nothing was written below it; cleanup still removes what was made. */
-	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "<missing>");
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
 	assert_false(is_dir(fx->root, "cpu/rtvmm/x"));
 	assert_true(is_dir(fx->root, "cpu/rtvmm"));
@@ -477,20 +433,20 @@ static void test_cg_v1_rt_preexisting_leaf(void **state)
 {
 	struct fx *fx = *state;
 
-	put(fx->root, "cpu/rt/cpu.rt_runtime_us", "0\n");
+	tree_put(fx->root, "cpu/rt/cpu.rt_runtime_us", "0\n");
 	mkdir_in(fx->root, "cpuset/rt");
 	assert_int_equal(prepare(fx, "rt", NULL, -1, true, 0), -EINVAL);
 	assert_non_null(strstr(fx->err, "RT vCPUs cannot join cgroup rt"));
 	assert_non_null(strstr(fx->err, "write at least 50000"));
 
-	put(fx->root, "cpu/rt/cpu.rt_runtime_us", "20000\n");
+	tree_put(fx->root, "cpu/rt/cpu.rt_runtime_us", "20000\n");
 	assert_int_equal(prepare(fx, "rt", NULL, -1, true, 0), 0);
 	/* An admin's budget is used as it is, and said. */
-	assert_string_equal(get(fx->root, "cpu/rt/cpu.rt_runtime_us"), "20000\n");
+	assert_string_equal(tree_get(fx->root, "cpu/rt/cpu.rt_runtime_us"), "20000\n");
 	assert_string_equal(fx->info, "cgroup rt: cpu.rt_runtime_us = 20000 (pre-existing; "
 				      "RT group scheduling)");
 	/* Not RT: a leaf without budget is fine. */
-	put(fx->root, "cpu/rt/cpu.rt_runtime_us", "0\n");
+	tree_put(fx->root, "cpu/rt/cpu.rt_runtime_us", "0\n");
 	assert_int_equal(prepare(fx, "rt", NULL, -1, false, 0), 0);
 }
 
@@ -499,7 +455,7 @@ static void test_cg_v1_rt_no_room_names_parent(void **state)
 	struct fx *fx = *state;
 	char want[PATH_MAX + 64];
 
-	put(fx->root, "cpu/hog/cpu.rt_runtime_us", "920000\n");
+	tree_put(fx->root, "cpu/hog/cpu.rt_runtime_us", "920000\n");
 	assert_int_equal(prepare(fx, "rtvmm/x", NULL, -1, true, 50000), -ENOSPC);
 	snprintf(want, sizeof(want), "but %s/cpu/cpu.rt_runtime_us (950000 per 1000000 us",
 		 fx->root);
@@ -514,7 +470,7 @@ static void test_cg_v1_rt_without_group_sched_writes_nothing(void **state)
 
 	fx->h.rt_group_sched = false;
 	assert_int_equal(prepare(fx, "rtvmm/x", NULL, -1, true, 0), 0);
-	assert_string_equal(get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/x/cpu.rt_runtime_us"), "<missing>");
 	assert_string_equal(fx->info, "");
 }
 
@@ -525,11 +481,11 @@ static void test_cg_v1_attach_writes_tasks(void **state)
 
 	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, false, 0), 0);
 	assert_int_equal(cg_attach_thread(&fx->h, "rtvmm/x", 777, fx->err, sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "cpuset/rtvmm/x/tasks"), "777");
-	assert_string_equal(get(fx->root, "cpu/rtvmm/x/tasks"), "777");
+	assert_string_equal(tree_get(fx->root, "cpuset/rtvmm/x/tasks"), "777");
+	assert_string_equal(tree_get(fx->root, "cpu/rtvmm/x/tasks"), "777");
 	/* "" stays put. */
 	assert_int_equal(cg_attach_thread(&fx->h, "", 778, fx->err, sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "cpuset/tasks"), "");
+	assert_string_equal(tree_get(fx->root, "cpuset/tasks"), "");
 
 	assert_int_equal(cg_attach_thread(&fx->h, "nope", 777, fx->err, sizeof(fx->err)),
 			 -ENOENT);
@@ -544,12 +500,12 @@ static void test_cg_v1_comounted_cpu_cpuset_once(void **state)
 	struct fx *fx = *state;
 
 	snprintf(fx->h.v1_cpu, sizeof(fx->h.v1_cpu), "%s", fx->h.v1_cpuset);
-	put(fx->root, "cpuset/cpu.rt_runtime_us", "950000\n");
+	tree_put(fx->root, "cpuset/cpu.rt_runtime_us", "950000\n");
 	assert_int_equal(prepare(fx, "x", "1", 0, true, 0), 0);
 	assert_int_equal(fx->vm.n_created, 1);
-	assert_string_equal(get(fx->root, "cpuset/x/cpu.rt_runtime_us"), "950000");
+	assert_string_equal(tree_get(fx->root, "cpuset/x/cpu.rt_runtime_us"), "950000");
 	assert_int_equal(cg_attach_thread(&fx->h, "x", 9, fx->err, sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "cpuset/x/tasks"), "9");
+	assert_string_equal(tree_get(fx->root, "cpuset/x/tasks"), "9");
 }
 
 static void test_cg_v1_effective_cpus(void **state)
@@ -558,7 +514,7 @@ static void test_cg_v1_effective_cpus(void **state)
 	cpu_set_t set;
 
 	assert_int_equal(prepare(fx, "x", "12", 0, false, 0), 0);
-	put(fx->root, "cpuset/x/cpuset.effective_cpus", "1\n");
+	tree_put(fx->root, "cpuset/x/cpuset.effective_cpus", "1\n");
 	assert_int_equal(cg_effective_cpus(&fx->h, "x", &set, fx->err, sizeof(fx->err)), 0);
 	assert_int_equal(CPU_COUNT(&set), 1);
 	assert_true(CPU_ISSET(1, &set));
@@ -631,26 +587,26 @@ static void test_cg_v2_threaded_subtree_and_process_move(void **state)
 	assert_int_equal(prepare(fx, "rtvmm/rt-guest", "23", 0, true, 0), 0);
 	assert_string_equal(fx->info, "");
 	/* cpuset enabled from the root down to the parent, the leaf threaded and limited. */
-	assert_string_equal(get(fx->root, "v2/cgroup.subtree_control"), "+cpuset");
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.subtree_control"), "+cpuset");
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cgroup.subtree_control"),
+	assert_string_equal(tree_get(fx->root, "v2/cgroup.subtree_control"), "+cpuset");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.subtree_control"), "+cpuset");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cgroup.subtree_control"),
 			    "<missing>");
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cgroup.type"), "threaded");
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.type"), "<missing>");
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cpuset.cpus"), "2-3");
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cpuset.mems"), "0");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cgroup.type"), "threaded");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.type"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cpuset.cpus"), "2-3");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cpuset.mems"), "0");
 	/* The process joined the parent; no RT budget on v2. */
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.procs"), "4242");
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cpu.rt_runtime_us"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.procs"), "4242");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cpu.rt_runtime_us"), "<missing>");
 
 	assert_int_equal(cg_attach_thread(&fx->h, "rtvmm/rt-guest", 4243, fx->err,
 					  sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "v2/rtvmm/rt-guest/cgroup.threads"), "4243");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/rt-guest/cgroup.threads"), "4243");
 
 	/* Cleanup: back to /user.slice/session, created dirs gone, the others kept. */
-	put(fx->root, "v2/user.slice/session/cgroup.procs", "");
+	tree_put(fx->root, "v2/user.slice/session/cgroup.procs", "");
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "v2/user.slice/session/cgroup.procs"), "4242");
+	assert_string_equal(tree_get(fx->root, "v2/user.slice/session/cgroup.procs"), "4242");
 	assert_false(is_dir(fx->root, "v2/rtvmm"));
 	assert_true(is_dir(fx->root, "v2/user.slice/session"));
 }
@@ -660,20 +616,20 @@ static void test_cg_v2_second_cgroup_same_parent(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(prepare(fx, "rtvmm/a", "1", -1, false, 0), 0);
-	put(fx->root, "v2/rtvmm/cgroup.procs", "");
+	tree_put(fx->root, "v2/rtvmm/cgroup.procs", "");
 	assert_int_equal(prepare(fx, "rtvmm/b", "2", -1, false, 0), 0);
 	/* Moved once; the original is still the session, not rtvmm. */
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.procs"), "");
-	assert_string_equal(get(fx->root, "v2/rtvmm/b/cgroup.type"), "threaded");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.procs"), "");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/b/cgroup.type"), "threaded");
 	/* No binding: cpuset.mems stays empty, which v2 reads as the parent's. */
-	assert_string_equal(get(fx->root, "v2/rtvmm/b/cpuset.mems"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/b/cpuset.mems"), "<missing>");
 
 	assert_int_equal(prepare(fx, "elsewhere/c", NULL, -1, false, 0), -EINVAL);
 	assert_non_null(strstr(fx->err, "must share one parent"));
 	assert_false(is_dir(fx->root, "v2/elsewhere"));
 
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
-	assert_string_equal(get(fx->root, "v2/user.slice/session/cgroup.procs"), "4242");
+	assert_string_equal(tree_get(fx->root, "v2/user.slice/session/cgroup.procs"), "4242");
 	assert_false(is_dir(fx->root, "v2/rtvmm"));
 }
 
@@ -681,13 +637,13 @@ static void test_cg_v2_existing_subtree_control_kept(void **state)
 {
 	struct fx *fx = *state;
 
-	put(fx->root, "v2/cgroup.subtree_control", "cpuset memory\n");
-	put(fx->root, "v2/rt/cgroup.type", "threaded\n");
+	tree_put(fx->root, "v2/cgroup.subtree_control", "cpuset memory\n");
+	tree_put(fx->root, "v2/rt/cgroup.type", "threaded\n");
 	assert_int_equal(prepare(fx, "rt", NULL, -1, false, 0), 0);
-	assert_string_equal(get(fx->root, "v2/cgroup.subtree_control"), "cpuset memory\n");
-	assert_string_equal(get(fx->root, "v2/rt/cgroup.type"), "threaded\n");
+	assert_string_equal(tree_get(fx->root, "v2/cgroup.subtree_control"), "cpuset memory\n");
+	assert_string_equal(tree_get(fx->root, "v2/rt/cgroup.type"), "threaded\n");
 	/* A one-level path: the process joins the root. */
-	assert_string_equal(get(fx->root, "v2/cgroup.procs"), "4242");
+	assert_string_equal(tree_get(fx->root, "v2/cgroup.procs"), "4242");
 	assert_int_equal(fx->vm.n_created, 0);
 	assert_int_equal(cg_vm_cleanup(&fx->vm, fx->err, sizeof(fx->err)), 0);
 	assert_true(is_dir(fx->root, "v2/rt"));
@@ -702,10 +658,10 @@ static void test_cg_v2_without_cpuset_places_and_notes(void **state)
 	assert_int_equal(prepare(fx, "rtvmm/x", "1", 0, false, 0), 0);
 	assert_non_null(strstr(fx->info, "cgroup rtvmm/x: cgroup v2 offers no cpuset"));
 	assert_non_null(strstr(fx->info, "not enforced by the cgroup"));
-	assert_string_equal(get(fx->root, "v2/cgroup.subtree_control"), "");
-	assert_string_equal(get(fx->root, "v2/rtvmm/x/cpuset.cpus"), "<missing>");
-	assert_string_equal(get(fx->root, "v2/rtvmm/x/cgroup.type"), "threaded");
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.procs"), "4242");
+	assert_string_equal(tree_get(fx->root, "v2/cgroup.subtree_control"), "");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/x/cpuset.cpus"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/x/cgroup.type"), "threaded");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.procs"), "4242");
 	assert_int_equal(cg_effective_cpus(&fx->h, "rtvmm/x", &set, fx->err, sizeof(fx->err)),
 			 -EOPNOTSUPP);
 }
@@ -716,7 +672,7 @@ static void test_cg_v2_effective_cpus(void **state)
 	cpu_set_t set;
 
 	assert_int_equal(prepare(fx, "rtvmm/x", "123", 0, false, 0), 0);
-	put(fx->root, "v2/rtvmm/x/cpuset.cpus.effective", "1-2\n");
+	tree_put(fx->root, "v2/rtvmm/x/cpuset.cpus.effective", "1-2\n");
 	assert_int_equal(cg_effective_cpus(&fx->h, "rtvmm/x", &set, fx->err, sizeof(fx->err)),
 			 0);
 	assert_int_equal(CPU_COUNT(&set), 2);
@@ -730,11 +686,11 @@ static void test_cg_v2_missing_proc_entry_is_an_error(void **state)
 {
 	struct fx *fx = *state;
 
-	put(fx->root, "proc/4242/cgroup", "1:cpu:/\n");
+	tree_put(fx->root, "proc/4242/cgroup", "1:cpu:/\n");
 	assert_int_equal(prepare(fx, "rtvmm/x", NULL, -1, false, 0), -ENOENT);
 	assert_non_null(strstr(fx->err, "no cgroup v2 line"));
 	assert_false(fx->vm.v2_moved);
-	assert_string_equal(get(fx->root, "v2/rtvmm/cgroup.procs"), "<missing>");
+	assert_string_equal(tree_get(fx->root, "v2/rtvmm/cgroup.procs"), "<missing>");
 }
 
 /* ---- the real host (root) ----------------------------------------------------------------- */

@@ -14,10 +14,10 @@
 #include <cmocka.h>
 
 #include "../../src/check.h"
+#include "temp_tree.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,51 +32,15 @@ struct tree {
 	char sys[96], proc[96], cg[96];
 };
 
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	mkdir(buf, 0755);
-}
-
-static void put_file(const char *root, const char *rel, const char *text)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = 0;
-	mkdirs(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void tree_init(struct tree *t)
 {
-	snprintf(t->root, sizeof(t->root), "/tmp/rtvmm-test-check-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
+	tree_make(t->root, sizeof(t->root), "test-check");
 	snprintf(t->sys, sizeof(t->sys), "%s/sys", t->root);
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	snprintf(t->cg, sizeof(t->cg), "%s/cg", t->root);
+	assert_int_equal(mkdir(t->sys, 0755), 0);
+	assert_int_equal(mkdir(t->proc, 0755), 0);
+	assert_int_equal(mkdir(t->cg, 0755), 0);
 }
 
 static void put_mounts(const struct tree *t, bool v2_controllers)
@@ -89,59 +53,59 @@ static void put_mounts(const struct tree *t, bool v2_controllers)
 		 "cgroup %s/systemd cgroup rw,relatime,name=systemd 0 0\n"
 		 "cgroup2 %s/unified cgroup2 rw,relatime 0 0\n",
 		 t->cg, t->cg, t->cg, t->cg);
-	put_file(t->proc, "self/mounts", mounts);
-	put_file(t->proc, "self/cgroup", "3:cpuset:/\n1:cpu:/\n0::/\n");
-	put_file(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
-	put_file(t->cg, "unified/cgroup.controllers", v2_controllers ? "cpu cpuset\n" : "\n");
+	tree_put(t->proc, "self/mounts", mounts);
+	tree_put(t->proc, "self/cgroup", "3:cpuset:/\n1:cpu:/\n0::/\n");
+	tree_put(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
+	tree_put(t->cg, "unified/cgroup.controllers", v2_controllers ? "cpu cpuset\n" : "\n");
 }
 
 /* An RT-tuned host, 8 CPUs with 2-7 isolated; root with every capability. */
 static void tree_ideal(struct tree *t)
 {
 	tree_init(t);
-	put_file(t->proc, "self/status", "CapEff:\t000001ffffffffff\n");
-	put_file(t->proc, "sys/kernel/sched_rt_runtime_us", "-1\n");
-	put_file(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
-	put_file(t->proc, "sys/kernel/sched_util_clamp_min", "1024\n");
-	put_file(t->sys, "devices/system/cpu/smt/active", "1\n");
-	put_file(t->sys, "devices/system/cpu/smt/control", "on\n");
+	tree_put(t->proc, "self/status", "CapEff:\t000001ffffffffff\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_runtime_us", "-1\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
+	tree_put(t->proc, "sys/kernel/sched_util_clamp_min", "1024\n");
+	tree_put(t->sys, "devices/system/cpu/smt/active", "1\n");
+	tree_put(t->sys, "devices/system/cpu/smt/control", "on\n");
 	put_mounts(t, true);
-	put_file(t->sys, "devices/system/node/online", "0-1\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "500\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "2\n");
-	put_file(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-	put_file(t->sys, "devices/system/cpu/online", "0-7\n");
-	put_file(t->sys, "devices/system/cpu/present", "0-7\n");
-	put_file(t->sys, "devices/system/cpu/isolated", "2-7\n");
-	put_file(t->sys, "devices/system/cpu/nohz_full", "2-7\n");
-	put_file(t->proc, "cmdline",
+	tree_put(t->sys, "devices/system/node/online", "0-1\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "500\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "2\n");
+	tree_put(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	tree_put(t->sys, "devices/system/cpu/online", "0-7\n");
+	tree_put(t->sys, "devices/system/cpu/present", "0-7\n");
+	tree_put(t->sys, "devices/system/cpu/isolated", "2-7\n");
+	tree_put(t->sys, "devices/system/cpu/nohz_full", "2-7\n");
+	tree_put(t->proc, "cmdline",
 		 "isolcpus=domain,managed_irq,2-7 nohz_full=2-7 rcu_nocbs=2-7\n");
-	put_file(t->proc, "cpuinfo", "flags\t\t: fpu split_lock_detect\n");
+	tree_put(t->proc, "cpuinfo", "flags\t\t: fpu split_lock_detect\n");
 }
 
 /* Like the development VM: 2 CPUs, RT throttling, no uclamp, no isolation, no hugepages. */
 static void tree_devhost(struct tree *t)
 {
 	tree_init(t);
-	put_file(t->proc, "self/status", "CapEff:\t000001fffeffffff\n");
-	put_file(t->proc, "sys/kernel/sched_rt_runtime_us", "950000\n");
-	put_file(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
-	put_file(t->sys, "devices/system/cpu/smt/active", "0\n");
-	put_file(t->sys, "devices/system/cpu/smt/control", "notsupported\n");
+	tree_put(t->proc, "self/status", "CapEff:\t000001fffeffffff\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_runtime_us", "950000\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
+	tree_put(t->sys, "devices/system/cpu/smt/active", "0\n");
+	tree_put(t->sys, "devices/system/cpu/smt/control", "notsupported\n");
 	put_mounts(t, false);
-	put_file(t->sys, "devices/system/node/online", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-	put_file(t->sys, "devices/system/cpu/online", "0-1\n");
-	put_file(t->sys, "devices/system/cpu/present", "0-1\n");
-	put_file(t->sys, "devices/system/cpu/isolated", "\n");
-	put_file(t->proc, "cmdline", "console=ttyS0 quiet -- --init\n");
-	put_file(t->proc, "cpuinfo", "flags\t\t: fpu tsc\n");
+	tree_put(t->sys, "devices/system/node/online", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	tree_put(t->sys, "devices/system/cpu/online", "0-1\n");
+	tree_put(t->sys, "devices/system/cpu/present", "0-1\n");
+	tree_put(t->sys, "devices/system/cpu/isolated", "\n");
+	tree_put(t->proc, "cmdline", "console=ttyS0 quiet -- --init\n");
+	tree_put(t->proc, "cpuinfo", "flags\t\t: fpu tsc\n");
 }
 
 /* ---- fixtures ---- */
@@ -186,7 +150,7 @@ static struct fx *fx_new(bool ideal)
 
 static void fx_free(struct fx *x)
 {
-	nftw(x->t.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(x->t.root);
 	check_list_fini(&x->list);
 	free(x->cfg);
 	free(x);

@@ -13,9 +13,9 @@
 #include <cmocka.h>
 
 #include "../../sched/host.h"
+#include "temp_tree.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,60 +57,15 @@ struct tree {
 	char sys[96], proc[96], cg[96];
 };
 
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	mkdir(buf, 0755);
-}
-
-static void put_file(const char *root, const char *rel, const char *text)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = 0;
-	mkdirs(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void tree_init(struct tree *t)
 {
-	snprintf(t->root, sizeof(t->root), "/tmp/rtvmm-test-host-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
-	chmod(t->root, 0755);
+	tree_make(t->root, sizeof(t->root), "test-host");
 	snprintf(t->sys, sizeof(t->sys), "%s/sys", t->root);
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	snprintf(t->cg, sizeof(t->cg), "%s/cg", t->root);
-	mkdirs(t->sys);
-	mkdirs(t->proc);
-	mkdirs(t->cg);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void tree_fini(struct tree *t)
-{
-	nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	assert_int_equal(mkdir(t->sys, 0755), 0);
+	assert_int_equal(mkdir(t->proc, 0755), 0);
+	assert_int_equal(mkdir(t->cg, 0755), 0);
 }
 
 /* An RT-tuned host: isolated CPUs 2-7, no RT throttling, hugepages, uclamp. */
@@ -118,40 +73,40 @@ static void tree_ideal(struct tree *t)
 {
 	char mounts[1024];
 
-	put_file(t->proc, "self/status", "Name:\tx\nCapInh:\t0000000000000000\n"
+	tree_put(t->proc, "self/status", "Name:\tx\nCapInh:\t0000000000000000\n"
 					 "CapEff:\t000001ffffffffff\nCapBnd:\t0\n");
-	put_file(t->proc, "sys/kernel/sched_rt_runtime_us", "-1\n");
-	put_file(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
-	put_file(t->proc, "sys/kernel/sched_util_clamp_min", "1024\n");
-	put_file(t->sys, "devices/system/cpu/smt/active", "0\n");
-	put_file(t->sys, "devices/system/cpu/smt/control", "off\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_runtime_us", "-1\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
+	tree_put(t->proc, "sys/kernel/sched_util_clamp_min", "1024\n");
+	tree_put(t->sys, "devices/system/cpu/smt/active", "0\n");
+	tree_put(t->sys, "devices/system/cpu/smt/control", "off\n");
 	snprintf(mounts, sizeof(mounts),
 		 "sysfs /sys sysfs rw,nosuid 0 0\n"
 		 "cgroup %s/cpu cgroup rw,nosuid,nodev,noexec,relatime,cpu,cpuacct 0 0\n"
 		 "cgroup %s/cpuset cgroup rw,relatime,cpuset,clone_children 0 0\n"
 		 "cgroup2 %s/unified cgroup2 rw,nosuid,nsdelegate 0 0\n",
 		 t->cg, t->cg, t->cg);
-	put_file(t->proc, "self/mounts", mounts);
-	put_file(t->proc, "self/cgroup", "3:cpuset:/\n2:cpu,cpuacct:/rt\n0::/\n");
-	put_file(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
-	put_file(t->cg, "cpu/rt/cpu.rt_runtime_us", "900000\n");
-	put_file(t->cg, "cpuset/cpuset.cpus", "0-7\n");
-	put_file(t->cg, "unified/cgroup.controllers", "cpuset cpu io memory pids\n");
-	put_file(t->sys, "devices/system/node/online", "0-1\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "500\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", "10\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "2\n");
-	put_file(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-	put_file(t->sys, "devices/system/cpu/online", "0-7\n");
-	put_file(t->sys, "devices/system/cpu/present", "0-7\n");
-	put_file(t->sys, "devices/system/cpu/isolated", "2-7\n");
-	put_file(t->sys, "devices/system/cpu/nohz_full", "2-7\n");
-	put_file(t->proc, "cmdline",
+	tree_put(t->proc, "self/mounts", mounts);
+	tree_put(t->proc, "self/cgroup", "3:cpuset:/\n2:cpu,cpuacct:/rt\n0::/\n");
+	tree_put(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
+	tree_put(t->cg, "cpu/rt/cpu.rt_runtime_us", "900000\n");
+	tree_put(t->cg, "cpuset/cpuset.cpus", "0-7\n");
+	tree_put(t->cg, "unified/cgroup.controllers", "cpuset cpu io memory pids\n");
+	tree_put(t->sys, "devices/system/node/online", "0-1\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "500\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", "10\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "2\n");
+	tree_put(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	tree_put(t->sys, "devices/system/cpu/online", "0-7\n");
+	tree_put(t->sys, "devices/system/cpu/present", "0-7\n");
+	tree_put(t->sys, "devices/system/cpu/isolated", "2-7\n");
+	tree_put(t->sys, "devices/system/cpu/nohz_full", "2-7\n");
+	tree_put(t->proc, "cmdline",
 		 "BOOT_IMAGE=/vmlinuz root=/dev/sda1 isolcpus=domain,managed_irq,2-7 "
 		 "nohz_full=2-7 rcu_nocbs=2-7 split_lock_detect=fatal quiet -- rcu_nocbs=0\n");
-	put_file(t->proc, "cpuinfo", "processor\t: 0\nflags\t\t: fpu vme split_lock_detect"
+	tree_put(t->proc, "cpuinfo", "processor\t: 0\nflags\t\t: fpu vme split_lock_detect"
 				     " tsc_deadline_timer\n\nprocessor\t: 1\nflags\t\t: fpu\n");
 }
 
@@ -160,11 +115,11 @@ static void tree_devhost(struct tree *t)
 {
 	char mounts[2048];
 
-	put_file(t->proc, "self/status", "Name:\tx\nCapEff:\t000001fffeffffff\n");
-	put_file(t->proc, "sys/kernel/sched_rt_runtime_us", "950000\n");
-	put_file(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
-	put_file(t->sys, "devices/system/cpu/smt/active", "0\n");
-	put_file(t->sys, "devices/system/cpu/smt/control", "notsupported\n");
+	tree_put(t->proc, "self/status", "Name:\tx\nCapEff:\t000001fffeffffff\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_runtime_us", "950000\n");
+	tree_put(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
+	tree_put(t->sys, "devices/system/cpu/smt/active", "0\n");
+	tree_put(t->sys, "devices/system/cpu/smt/control", "notsupported\n");
 	snprintf(mounts, sizeof(mounts),
 		 "tmpfs %s tmpfs rw,relatime,mode=755 0 0\n"
 		 "cgroup %s/cpu cgroup rw,relatime,cpu 0 0\n"
@@ -174,21 +129,21 @@ static void tree_devhost(struct tree *t)
 		 "cgroup %s/systemd cgroup rw,relatime,name=systemd 0 0\n"
 		 "cgroup2 %s/unified cgroup2 rw,relatime 0 0\n",
 		 t->cg, t->cg, t->cg, t->cg, t->cg, t->cg, t->cg);
-	put_file(t->proc, "self/mounts", mounts);
-	put_file(t->proc, "self/cgroup", "9:name=systemd:/\n4:memory:/x\n1:cpu:/\n0::/\n");
-	put_file(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
-	put_file(t->cg, "unified/cgroup.controllers", "\n");
-	put_file(t->sys, "devices/system/node/online", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "0\n");
-	put_file(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-	put_file(t->sys, "devices/system/cpu/online", "0-1\n");
-	put_file(t->sys, "devices/system/cpu/present", "0-1\n");
-	put_file(t->sys, "devices/system/cpu/isolated", "\n");
-	put_file(t->proc, "cmdline", "console=ttyS0 quiet panic=1 -- --init-arg\n");
-	put_file(t->proc, "cpuinfo", "processor\t: 0\nflags\t\t: fpu vme tsc\n");
+	tree_put(t->proc, "self/mounts", mounts);
+	tree_put(t->proc, "self/cgroup", "9:name=systemd:/\n4:memory:/x\n1:cpu:/\n0::/\n");
+	tree_put(t->cg, "cpu/cpu.rt_runtime_us", "950000\n");
+	tree_put(t->cg, "unified/cgroup.controllers", "\n");
+	tree_put(t->sys, "devices/system/node/online", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "0\n");
+	tree_put(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	tree_put(t->sys, "devices/system/cpu/online", "0-1\n");
+	tree_put(t->sys, "devices/system/cpu/present", "0-1\n");
+	tree_put(t->sys, "devices/system/cpu/isolated", "\n");
+	tree_put(t->proc, "cmdline", "console=ttyS0 quiet panic=1 -- --init-arg\n");
+	tree_put(t->proc, "cpuinfo", "processor\t: 0\nflags\t\t: fpu vme tsc\n");
 }
 
 static void read_tree(const struct tree *t, struct host_facts *f)
@@ -272,7 +227,7 @@ static void test_host_read_ideal_tree(void **state)
 	assert_string_equal(f->split_lock_arg, "fatal");
 	assert_true(f->split_lock_flag);
 
-	tree_fini(&t);
+	tree_remove(t.root);
 	free(f);
 }
 
@@ -310,7 +265,7 @@ static void test_host_read_devhost_tree(void **state)
 	assert_string_equal(f->isolcpus_arg, "");
 	assert_false(f->split_lock_flag);
 
-	tree_fini(&t);
+	tree_remove(t.root);
 	free(f);
 }
 
@@ -337,7 +292,7 @@ static void test_host_read_empty_tree_means_absent(void **state)
 	assert_false(f->cpus_known);
 	assert_false(f->nohz_full_supported);
 	assert_false(f->split_lock_flag);
-	tree_fini(&t);
+	tree_remove(t.root);
 	free(f);
 }
 
@@ -349,15 +304,15 @@ static void test_host_nohz_full_null_is_empty(void **state)
 	(void)state;
 	tree_init(&t);
 	/* what a CONFIG_NO_HZ_FULL kernel booted without nohz_full= prints */
-	put_file(t.sys, "devices/system/cpu/nohz_full", "(null)\n");
-	put_file(t.sys, "kernel/mm/transparent_hugepage/enabled", "[always] madvise never\n");
-	put_file(t.sys, "devices/system/cpu/smt/active", "1\n");
+	tree_put(t.sys, "devices/system/cpu/nohz_full", "(null)\n");
+	tree_put(t.sys, "kernel/mm/transparent_hugepage/enabled", "[always] madvise never\n");
+	tree_put(t.sys, "devices/system/cpu/smt/active", "1\n");
 	read_tree(&t, f);
 	assert_true(f->nohz_full_supported);
 	assert_int_equal(CPU_COUNT(&f->nohz_full), 0);
 	assert_string_equal(f->thp, "always");
 	assert_int_equal(f->smt_active, 1);
-	tree_fini(&t);
+	tree_remove(t.root);
 	free(f);
 }
 
@@ -370,14 +325,14 @@ static void test_host_mount_point_escapes(void **state)
 	(void)state;
 	tree_init(&t);
 	snprintf(mounts, sizeof(mounts), "cgroup %s/my\\040cpu cgroup rw,cpu 0 0\n", t.cg);
-	put_file(t.proc, "self/mounts", mounts);
-	put_file(t.cg, "my cpu/cpu.rt_runtime_us", "950000\n");
+	tree_put(t.proc, "self/mounts", mounts);
+	tree_put(t.cg, "my cpu/cpu.rt_runtime_us", "950000\n");
 	read_tree(&t, f);
 	snprintf(want, sizeof(want), "%s/my cpu", t.cg);
 	assert_non_null(host_cgroup_v1_find(f, "cpu"));
 	assert_string_equal(host_cgroup_v1_find(f, "cpu")->mount, want);
 	assert_true(f->rt_group_sched);
-	tree_fini(&t);
+	tree_remove(t.root);
 	free(f);
 }
 
@@ -494,8 +449,7 @@ static void test_host_cgroup_can_create(void **state)
 	snprintf(mount, sizeof(mount), "%s/cpu", t.cg);
 	snprintf(mine, sizeof(mine), "%s/mine", mount);
 	snprintf(ro, sizeof(ro), "%s/ro", mine);
-	mkdirs(ro);
-	put_file(ro, "cgroup.procs", "");
+	tree_put(t.cg, "cpu/mine/ro/cgroup.procs", "");
 	chmod(mine, 0755);
 	if (geteuid() == 0) {
 		assert_int_equal(chown(mine, uid, uid), 0);
@@ -526,7 +480,7 @@ static void test_host_cgroup_can_create(void **state)
 	}
 	chmod(mount, 0755);
 	chmod(ro, 0755);
-	tree_fini(&t);
+	tree_remove(t.root);
 }
 
 int main(void)

@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "../../sched/numa.h"
+#include "temp_tree.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <numaif.h>
@@ -49,45 +49,19 @@
 
 /* --- temp sysfs trees ------------------------------------------------------------------ */
 
-static void write_file(const char *root, const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = 0;
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tree_setup(void **state)
 {
 	static char root[64];
 
-	snprintf(root, sizeof(root), "/tmp/rtvmm-numa-XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
+	tree_make(root, sizeof(root), "numa");
 	*state = root;
 	return 0;
 }
 
 static int tree_teardown(void **state)
 {
-	return nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(*state);
+	return 0;
 }
 
 #define HP2M "kernel/mm/hugepages/hugepages-2048kB/"
@@ -346,9 +320,9 @@ static void test_mem_map_hugetlb_short_global_pool(void **state)
 	char err[1024], want[PATH_MAX + 64];
 	void *mem = (void *)1;
 
-	write_file(root, HP2M "free_hugepages", "3\n");
-	write_file(root, HP2M "nr_hugepages", "3\n");
-	write_file(root, HP2M "resv_hugepages", "0\n");
+	tree_put(root, HP2M "free_hugepages", "3\n");
+	tree_put(root, HP2M "nr_hugepages", "3\n");
+	tree_put(root, HP2M "resv_hugepages", "0\n");
 	assert_int_equal(numa_mem_map(&mem, 64 * MiB, &req, err, sizeof(err)), -ENOMEM);
 	assert_null(mem);
 	snprintf(want, sizeof(want), "needs 32 2M hugepages, 3 free (%s/" HP2M "free_hugepages)",
@@ -358,9 +332,9 @@ static void test_mem_map_hugetlb_short_global_pool(void **state)
 	assert_contains(err, want);
 
 	/* pages another mapping reserved are not free for this one */
-	write_file(root, HP2M "free_hugepages", "40\n");
-	write_file(root, HP2M "nr_hugepages", "40\n");
-	write_file(root, HP2M "resv_hugepages", "10\n");
+	tree_put(root, HP2M "free_hugepages", "40\n");
+	tree_put(root, HP2M "nr_hugepages", "40\n");
+	tree_put(root, HP2M "resv_hugepages", "10\n");
 	assert_int_equal(numa_mem_map(&mem, 64 * MiB, &req, err, sizeof(err)), -ENOMEM);
 	assert_contains(err, "needs 32 2M hugepages, 30 free");
 	assert_contains(err, "'echo 42 > ");
@@ -374,12 +348,12 @@ static void test_mem_map_hugetlb_short_node_pool(void **state)
 	void *mem = NULL;
 
 	/* plenty in the global pool, but a bound mapping can only use node 0's pages */
-	write_file(root, HP2M "free_hugepages", "1000\n");
-	write_file(root, HP2M "nr_hugepages", "1000\n");
-	write_file(root, "devices/system/node/online", "0\n");
-	write_file(root, "devices/system/node/has_memory", "0\n");
-	write_file(root, NODE0_HP2M "free_hugepages", "2\n");
-	write_file(root, NODE0_HP2M "nr_hugepages", "5\n");
+	tree_put(root, HP2M "free_hugepages", "1000\n");
+	tree_put(root, HP2M "nr_hugepages", "1000\n");
+	tree_put(root, "devices/system/node/online", "0\n");
+	tree_put(root, "devices/system/node/has_memory", "0\n");
+	tree_put(root, NODE0_HP2M "free_hugepages", "2\n");
+	tree_put(root, NODE0_HP2M "nr_hugepages", "5\n");
 	assert_int_equal(numa_mem_map(&mem, 64 * MiB, &req, err, sizeof(err)), -ENOMEM);
 	assert_null(mem);
 	snprintf(want, sizeof(want),
@@ -398,8 +372,8 @@ static void test_mem_map_hugetlb_enough_reaches_mmap(void **state)
 	int ret;
 
 	/* the tree says 64 free: the check passes and the real kernel decides */
-	write_file(root, HP2M "free_hugepages", "64\n");
-	write_file(root, HP2M "nr_hugepages", "64\n");
+	tree_put(root, HP2M "free_hugepages", "64\n");
+	tree_put(root, HP2M "nr_hugepages", "64\n");
 	ret = numa_mem_map(&mem, 4 * MiB, &req, err, sizeof(err));
 	if (ret == 0) {
 		assert_non_null(mem);
@@ -418,7 +392,7 @@ static void test_mem_map_hugetlb_size_missing(void **state)
 	char err[1024], want[PATH_MAX + 64];
 	void *mem = NULL;
 
-	write_file(root, HP2M "free_hugepages", "1000\n");
+	tree_put(root, HP2M "free_hugepages", "1000\n");
 	assert_int_equal(numa_mem_map(&mem, 1024 * MiB, &req, err, sizeof(err)), -EOPNOTSUPP);
 	snprintf(want, sizeof(want),
 		 "this host has no 1G hugepages: %s/kernel/mm/hugepages/hugepages-1048576kB/"
@@ -441,7 +415,7 @@ static void test_mem_map_thp_never(void **state)
 
 	assert_int_equal(numa_mem_map(&mem, 4 * MiB, &req, err, sizeof(err)), -EOPNOTSUPP);
 	assert_contains(err, "transparent_hugepage/enabled does not exist");
-	write_file(root, "kernel/mm/transparent_hugepage/enabled", "always madvise [never]\n");
+	tree_put(root, "kernel/mm/transparent_hugepage/enabled", "always madvise [never]\n");
 	assert_int_equal(numa_mem_map(&mem, 4 * MiB, &req, err, sizeof(err)), -EOPNOTSUPP);
 	snprintf(want, sizeof(want), "%s/kernel/mm/transparent_hugepage/enabled is [never]", root);
 	assert_contains(err, want);
@@ -455,8 +429,8 @@ static void test_mem_map_memoryless_node(void **state)
 	char err[1024];
 	void *mem = NULL;
 
-	write_file(root, "devices/system/node/online", "0-1\n");
-	write_file(root, "devices/system/node/has_memory", "0\n");
+	tree_put(root, "devices/system/node/online", "0-1\n");
+	tree_put(root, "devices/system/node/has_memory", "0\n");
 	assert_int_equal(numa_mem_map(&mem, 4 * MiB, &req, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "NUMA node 1 has no memory (a CPU-only node); nodes with memory: 0");

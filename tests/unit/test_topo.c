@@ -15,6 +15,7 @@
 
 #include "../../config/cpulist.h"
 #include "../../sched/topo.h"
+#include "temp_tree.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -260,41 +261,6 @@ static void test_topo_host_loads(void **state)
 }
 
 /* A sysfs root of our own with devices/system/cpu/isolated holding @content (NULL: no file). */
-static void make_sysfs(char *root, const char *content)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/devices", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/devices/system", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/devices/system/cpu", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	if (!content)
-		return;
-	snprintf(path, sizeof(path), "%s/devices/system/cpu/isolated", root);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void rm_sysfs(const char *root)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/devices/system/cpu/isolated", root);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/devices/system/cpu", root);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/devices/system", root);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/devices", root);
-	rmdir(path);
-	rmdir(root);
-}
-
 static void test_topo_host_isolated_from_sysfs_root(void **state)
 {
 	static const struct {
@@ -312,11 +278,11 @@ static void test_topo_host_isolated_from_sysfs_root(void **state)
 	struct topo *t = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char root[] = "/tmp/rtvmm-sysfs-XXXXXX", content[64] = "", err[256] = "";
+		char root[64], content[64] = "", err[256] = "";
 		int last;
 		int ret;
 
-		assert_non_null(mkdtemp(root));
+		tree_make(root, sizeof(root), "sysfs");
 		/* The host's highest CPU stands for LAST; load once to learn it. */
 		if (topo_load_host(t, "/sys", err, sizeof(err)))
 			fail_msg("topo_load_host: %s", err);
@@ -331,9 +297,10 @@ static void test_topo_host_isolated_from_sysfs_root(void **state)
 			else
 				snprintf(content, sizeof(content), "%s", rest);
 		}
-		make_sysfs(root, cases[i].content ? content : NULL);
+		if (cases[i].content)
+			tree_put(root, "devices/system/cpu/isolated", content);
 		ret = topo_load_host(t, root, err, sizeof(err));
-		rm_sysfs(root);
+		tree_remove(root);
 		if (ret != cases[i].ret)
 			fail_msg("case %zu (%s): %d: %s", i, content, ret, err);
 		if (ret) {
