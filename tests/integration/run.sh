@@ -281,6 +281,11 @@ wait_running() {
 	return 1
 }
 
+# v1_mount CONTROLLER: where the cgroup v1 hierarchy with CONTROLLER is mounted, or "".
+v1_mount() {
+	awk -v c="$1" '$3 == "cgroup" && $4 ~ "(^|,)" c "(,|$)" {print $2; exit}' /proc/self/mounts
+}
+
 # vcpu_tid PID N: the thread id of vCPU N.
 vcpu_tid() {
 	grep -l "^rtvmm-vcpu$2\$" /proc/"$1"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5
@@ -289,8 +294,8 @@ vcpu_tid() {
 t_cgroup_v1_placement_rt_budget_and_cleanup() {
 	is_root || { skip "creating cgroups needs root"; return; }
 	local cs cpu pid tid ok=1 top="rtvmm-it-$$" line
-	cs=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuset(,|$)/ {print $2; exit}' /proc/self/mounts)
-	cpu=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ {print $2; exit}' /proc/self/mounts)
+	cs=$(v1_mount cpuset)
+	cpu=$(v1_mount cpu)
 	[ -n "$cs" ] || { skip "no cgroup v1 cpuset hierarchy on this host"; return; }
 	"$RTVMM" run "$(cfg cg '[vm]' vcpus=2 memory=16M '[boot]' payload=probe '[sched]' \
 		policy=rr cgroup="$top/vm" cgroup_rt_runtime_us=20000 '[vcpu.0]' cpus=0 \
@@ -324,7 +329,7 @@ t_cgroup_v1_placement_rt_budget_and_cleanup() {
 t_cgroup_existing_is_kept() {
 	is_root || { skip "creating cgroups needs root"; return; }
 	local cs top="rtvmm-keep-$$"
-	cs=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuset(,|$)/ {print $2; exit}' /proc/self/mounts)
+	cs=$(v1_mount cpuset)
 	[ -n "$cs" ] || { skip "no cgroup v1 cpuset hierarchy on this host"; return; }
 	mkdir "$cs/$top" && cat "$cs/cpuset.cpus" >"$cs/$top/cpuset.cpus" &&
 		cat "$cs/cpuset.mems" >"$cs/$top/cpuset.mems"
@@ -342,7 +347,7 @@ t_cgroup_existing_is_kept() {
 t_strict_refusal_exits_2_and_leaves_nothing() {
 	is_root || { skip "creating cgroups needs root"; return; }
 	local cpu top="rtvmm-strict-$$"
-	cpu=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ {print $2; exit}' /proc/self/mounts)
+	cpu=$(v1_mount cpu)
 	[ -n "$cpu" ] && [ -e "$cpu/cpu.rt_runtime_us" ] || { skip "no RT group scheduling here"; return; }
 	[ "$(cat "$cpu/cpu.rt_runtime_us")" -lt 1000000 ] || { skip "root RT budget is unlimited"; return; }
 	run "$RTVMM_SAN" run "$(cfg strict '[vm]' vcpus=2 memory=16M strict=true '[boot]' payload=probe \
@@ -354,6 +359,22 @@ t_strict_refusal_exits_2_and_leaves_nothing() {
 	grep -q "vCPUs running" "$tmp/err" && { fail "the guest was started"; return; }
 	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
 	[ -e "$cpu/$top" ] && { fail "$cpu/$top left behind"; return; }
+	# without strict: one warning, the VM runs, and the log does not claim the cgroup
+	run "$RTVMM" run "$tmp/strict.ini" --set vm.strict=false
+	[ "$rc" -eq 0 ] || { fail "without strict: exit $rc, expected 0"; return; }
+	[ "$(grep -c "warning: \[sched\] cgroup = $top/vm: " "$tmp/err")" -eq 1 ] ||
+		{ fail "without strict: expected one warning naming the cgroup"; return; }
+	grep -q "cgroup $top/vm" "$tmp/err" && { fail "the log claims a cgroup nobody joined"; return; }
+	pass
+}
+
+t_unimplemented_keys_are_named() {
+	run "$RTVMM" run "$(cfg unimpl '[vm]' vcpus=1 memory=16M control="$tmp/ctl.sock" \
+		on_reset=reboot '[boot]' payload=probe '[sched]' policy=other '[probe]' duration=1 mode=wake)"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	for key in "\[vm\] control" "\[vm\] on_reset = reboot" "\[probe\] mode = wake"; do
+		grep -q "warning: $key.*not implemented" "$tmp/err" || { fail "no warning for $key"; return; }
+	done
 	pass
 }
 
