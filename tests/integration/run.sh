@@ -37,6 +37,10 @@ run() {
 	rc=$?
 }
 
+# fresh_logs: empties out and err before a command starts in the background, so that a
+# wait on its log cannot see the previous test's lines.
+fresh_logs() { : >"$tmp/out"; : >"$tmp/err"; }
+
 has_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 nr_cpus=$(nproc)
@@ -83,6 +87,7 @@ t_vcpu_threads_named_pinned_and_rt() {
 	f=$(cfg named '[vm]' vcpus=2 memory=16M '[boot]' payload=probe '[sched]' policy=rr \
 		rt_priority=6 '[vcpu.0]' cpus=1 '[vcpu.1]' cpus=0 policy=fifo rt_priority=7 \
 		'[probe]' duration=3)
+	fresh_logs
 	"$RTVMM" run "$f" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 50); do
@@ -115,6 +120,7 @@ t_vcpu_threads_named_pinned_and_rt() {
 t_emulator_pinned_and_memory_locked() {
 	is_root || { skip "locking 32 MiB needs root or a larger RLIMIT_MEMLOCK"; return; }
 	local pid last=$((nr_cpus - 1)) cpus lck
+	fresh_logs
 	"$RTVMM" run "$(cfg emu '[vm]' vcpus=1 memory=32M '[boot]' payload=probe \
 		'[memory]' lock=true prefault=true '[sched]' policy=other emulator_cpus=$last \
 		'[vcpu.0]' cpus=0 '[probe]' duration=2)" >"$tmp/out" 2>"$tmp/err" &
@@ -207,6 +213,7 @@ t_exit_storm() {
 # stop_with SIGNAL BINARY: a never-ending guest, stopped by a signal after 1 s.
 stop_with() {
 	local pid start
+	fresh_logs
 	"$2" run "$(cfg spin '[vm]' vcpus=2 memory=16M '[boot]' payload="$GUESTS/spin.bin" \
 		'[sched]' policy=other)" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
@@ -297,6 +304,7 @@ t_cgroup_v1_placement_rt_budget_and_cleanup() {
 	cs=$(v1_mount cpuset)
 	cpu=$(v1_mount cpu)
 	[ -n "$cs" ] || { skip "no cgroup v1 cpuset hierarchy on this host"; return; }
+	fresh_logs
 	"$RTVMM" run "$(cfg cg '[vm]' vcpus=2 memory=16M '[boot]' payload=probe '[sched]' \
 		policy=rr cgroup="$top/vm" cgroup_rt_runtime_us=20000 '[vcpu.0]' cpus=0 \
 		'[vcpu.1]' cpus=$((nr_cpus - 1)) '[probe]' duration=2)" >"$tmp/out" 2>"$tmp/err" &
@@ -388,6 +396,7 @@ t_kernel_boot_not_implemented_exits_2() {
 t_delay_rt_stays_other_until_make_rt() {
 	is_root || { skip "SCHED_RR needs root or RLIMIT_RTPRIO here"; return; }
 	local pid tid policy
+	fresh_logs
 	"$RTVMM" run "$(cfg delay '[vm]' vcpus=1 memory=16M '[boot]' payload=probe '[sched]' \
 		policy=rr delay_rt=true '[vcpu.0]' cpus=0 '[probe]' duration=2)" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
@@ -465,6 +474,7 @@ t_rt_config_everything_applied() {
 	[ -w "$hp" ] || { skip "no 2M hugepage pool on this host"; return; }
 	old=$(cat "$hp")
 	echo $((old + 8)) >"$hp"
+	fresh_logs
 	"$RTVMM" run "$(cfg all '[vm]' vcpus=2 memory=16M '[boot]' payload=probe \
 		'[memory]' numa_node=0 hugepages=2M lock=true prefault=true \
 		'[sched]' policy=rr rt_priority=5 cgroup="$top/vm" '[vcpu.0]' cpus=0 '[vcpu.1]' cpus=1 \
