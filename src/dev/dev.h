@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * What devices receive from the VM instead of calling it: an output sink and a way to
- * end the VM. Both are called from vCPU threads.
+ * What devices receive from the VM instead of calling it: an output sink, a way to end
+ * the VM, an interrupt line and power events. All are called from vCPU threads.
  */
 #ifndef RTVMM_DEV_H
 #define RTVMM_DEV_H
@@ -15,6 +15,27 @@ struct dev_output {
 
 struct dev_exit_sink {
 	void (*request_exit)(void *ctx, int status);
+	void *ctx;
+};
+
+/*
+ * One guest interrupt line of the in-kernel irqchip (GSI `line`: the PIC/IOAPIC input).
+ * set(ctx, line, 1) raises it, set(ctx, line, 0) lowers it; a device that pulses an
+ * edge-triggered line raises then lowers it.
+ */
+struct dev_irq {
+	void (*set)(void *ctx, unsigned line, int level);
+	void *ctx;
+	unsigned line;
+};
+
+enum dev_power_event {
+	DEV_POWER_OFF,		/* the guest powered off (ACPI S5) */
+	DEV_POWER_RESET,	/* the guest asked for a reset (i8042, ACPI reset register) */
+};
+
+struct dev_power_sink {
+	void (*request)(void *ctx, enum dev_power_event event);
 	void *ctx;
 };
 
