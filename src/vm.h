@@ -30,8 +30,8 @@ enum vm_end {
 	VM_END_NONE,		/* still running */
 	VM_END_POWEROFF,	/* the guest powered off; status = its exit status */
 	VM_END_STOPPED,		/* the host asked it to stop (signal, control socket) */
-	VM_END_RESET,		/* the guest asked for a reset */
-	VM_END_CRASHED,		/* the guest crashed (triple fault, crash event) */
+	VM_END_RESET,		/* the guest asked for a reset or triple-faulted */
+	VM_END_CRASHED,		/* the guest crashed (a KVM crash event) */
 	VM_END_FAILED,		/* rtvmm or KVM failed while running it */
 	VM_END_START_FAILED,	/* a vCPU could not be set up: nothing ran */
 };
