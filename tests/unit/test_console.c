@@ -6,7 +6,8 @@
  * with a held Ctrl-A going to the guest at the end of input); which configurations
  * have input; input from a pipe (no raw mode, bytes as they are, escapes still work,
  * EOF, help on stderr); and on a pseudo-terminal: raw mode's settings, raw bytes
- * (CR, Ctrl-C) arriving, the saved settings coming back on stop, one owner at a time,
+ * (CR, Ctrl-C) arriving, the saved settings coming back on stop, a hangup read as the
+ * end of input, one owner at a time,
  * and a child process that ends by abort(), a segfault or exit() without stopping
  * leaving the terminal as it found it.
  */
@@ -374,6 +375,29 @@ static void test_console_raw_mode_on_pty(void **state)
 	pty_close(&t);
 }
 
+static void test_console_hangup_is_eof(void **state)
+{
+	uint8_t buf[8];
+	struct console con;
+	struct pty t;
+	unsigned ev;
+
+	(void)state;
+	if (!pty_open(&t))
+		skip();
+	con = console_on(t.slave);
+	assert_int_equal(console_input_start(&con), 0);
+	assert_int_equal(write(t.master, "z" CA, 2), 2);
+	assert_int_equal(console_input_read(&con, buf, sizeof(buf), &ev), 1);
+	/* the terminal goes away: its reads fail with EIO, which is the end of input */
+	close(t.master);
+	assert_int_equal(console_input_read(&con, buf, sizeof(buf), &ev), 1);
+	assert_int_equal(buf[0], CONSOLE_ESCAPE_CHAR);	/* the held Ctrl-A */
+	assert_int_equal(ev, CONSOLE_EV_EOF);
+	console_input_stop(&con);
+	close(t.slave);
+}
+
 static void test_console_one_terminal_owner(void **state)
 {
 	struct console a, b;
@@ -517,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_console_input_pipe),
 		cmocka_unit_test(test_console_input_pipe_quit_and_help),
 		cmocka_unit_test(test_console_raw_mode_on_pty),
+		cmocka_unit_test(test_console_hangup_is_eof),
 		cmocka_unit_test(test_console_one_terminal_owner),
 		cmocka_unit_test(test_console_crash_handlers_removed_on_stop),
 		cmocka_unit_test(test_console_crash_restores_terminal),

@@ -9,8 +9,9 @@
  * trigger level and timeout, full FIFO, 16450 mode, FCR resets); the divisor latch
  * behind DLAB; loopback data and modem lines with their delta bits; overrun; SCR; wide
  * accesses; the probe sequence of Linux's 8250 autoconfig; level changes only reaching
- * irq.set; the room notification, without the lock held; and host input racing a
- * reading guest losing and reordering nothing.
+ * irq.set; the room notification, without the lock held; host input racing a reading
+ * guest losing and reordering nothing; an overlapping init refused and fini safe on
+ * half-built and zeroed UARTs; no interrupt line or listener at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 
 #include "../../src/dev/uart.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -663,6 +665,49 @@ static void test_uart_room_notification(void **state)
 	assert_int_equal(f->notified, 3);
 }
 
+static void test_uart_init_refused_overlap(void **state)
+{
+	struct fx *f = *state;
+	struct uart other, zeroed;
+
+	/* a second UART on the same ports: the bus refuses, fini still undoes the rest */
+	assert_int_equal(uart_init(&other, &f->bus, BASE + 4, (struct dev_irq){ 0 },
+				   (struct dev_output){ fake_write, &f->out },
+				   (struct dev_notify){ 0 }), -EEXIST);
+	uart_fini(&other);
+	uart_fini(&other);
+	memset(&zeroed, 0, sizeof(zeroed));
+	uart_fini(&zeroed);
+	/* the first one still answers */
+	out8(f, UART_SCR, 0x42);
+	assert_int_equal(in8(f, UART_SCR), 0x42);
+}
+
+static void test_uart_no_irq_no_notify_sinks(void **state)
+{
+	struct bus bus;
+	struct uart u;
+	struct fake_out out = { .len = 0 };
+	uint8_t v = UART_IER_ETBEI | UART_IER_ERBFI;
+
+	(void)state;
+	/* a UART with neither an interrupt line nor a listener works by polling */
+	pthread_mutex_init(&out.lock, NULL);
+	bus_init(&bus, "io");
+	assert_int_equal(uart_init(&u, &bus, BASE, (struct dev_irq){ 0 },
+				   (struct dev_output){ fake_write, &out }, (struct dev_notify){ 0 }),
+			 0);
+	assert_true(bus_access(&bus, BASE + UART_IER_DLM, &v, 1, true));
+	v = UART_MCR_OUT2;
+	assert_true(bus_access(&bus, BASE + UART_MCR, &v, 1, true));
+	assert_int_equal(uart_receive(&u, "ab", 2), 1);
+	assert_true(bus_access(&bus, BASE + UART_RBR_THR_DLL, &v, 1, false));
+	assert_int_equal(v, 'a');
+	uart_fini(&u);
+	bus_fini(&bus);
+	pthread_mutex_destroy(&out.lock);
+}
+
 #define RACE_BYTES 20000
 
 static void *race_guest(void *arg)
@@ -735,6 +780,8 @@ int main(void)
 		T(test_uart_irq_level_changes_only),
 		T(test_uart_room_notification),
 		T(test_uart_receive_races_guest),
+		T(test_uart_init_refused_overlap),
+		cmocka_unit_test(test_uart_no_irq_no_notify_sinks),
 #undef T
 	};
 
