@@ -264,7 +264,8 @@ static bool rtc_alarm_hit(const struct rtc *dev, int64_t first, int64_t last)
 
 static int64_t rtc_ticks(struct timespec t)
 {
-	return (int64_t)t.tv_sec * TICKS_PER_SEC + (int64_t)t.tv_nsec * TICKS_PER_SEC / NSEC_PER_SEC;
+	return (int64_t)t.tv_sec * TICKS_PER_SEC +
+	       (int64_t)t.tv_nsec * TICKS_PER_SEC / NSEC_PER_SEC;
 }
 
 /* Periodic interrupt period in 32.768 kHz ticks for rate select rs, 0 for none. */

@@ -206,7 +206,8 @@ static void test_rtc_uip_window(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		set_clock(f, T_2026_11_22_13_45_09, cases[i].nsec);
 		if (!!(cmos_read(f, RTC_REG_A) & RTC_A_UIP) != cases[i].uip)
-			fail_msg("at .%09ld: UIP %s", cases[i].nsec, cases[i].uip ? "clear" : "set");
+			fail_msg("at .%09ld: UIP %s", cases[i].nsec,
+				 cases[i].uip ? "clear" : "set");
 		assert_int_equal(cmos_read(f, RTC_REG_A) & ~RTC_A_UIP, RTC_A_DEFAULT);
 	}
 }
