@@ -13,6 +13,15 @@
  * A20 is always on), keyboard translation, active multiplexing. Port 0x61 belongs to
  * KVM's in-kernel PIT (speaker) and is not claimed here.
  *
+ * What Linux's driver does with it (drivers/input/serio/i8042*.c): with an ACPI FADT
+ * (revision 2 or later) whose boot flags lack the 8042 bit it prints "PNP: No PS/2
+ * controller found." and never touches the ports. Otherwise it adds "Probing ports
+ * directly.", finds the controller, and checks the AUX port: the loopback works, then
+ * it waits 250 ms for an IRQ 12 that never comes and drops the AUX port without a word.
+ * `i8042.noaux` skips that wait. It then registers "serio: i8042 KBD port at 0x60,0x64
+ * irq 1"; atkbd's probe of the absent keyboard times out in the background, silently.
+ * The reboot path needs none of this: it only reads the status register.
+ *
  * Any vCPU thread may access it: the state sits under a mutex, and the power sink is
  * called after the mutex is released.
  */
