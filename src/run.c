@@ -128,9 +128,6 @@ static int check_unimplemented(const struct cfg *cfg)
 	if (cfg->vm.on_reset == CFG_ON_RESET_REBOOT)
 		log_warn("[vm] on_reset = reboot is not implemented in this version: a reset "
 			 "ends rtvmm with exit status 3");
-	if (cfg->boot.payload == CFG_PAYLOAD_PROBE && cfg->probe.mode == CFG_PROBE_WAKE)
-		log_warn("[probe] mode = wake is not implemented in this version: the probe "
-			 "runs in noise mode");
 	return 0;
 }
 
@@ -301,6 +298,16 @@ int run_vm(const struct cfg *cfg)
 		probe_print(vm, stdout);
 	report_end(vm, end);
 	code = vm_exit_code(end, vm->end_status);
+	if (cfg->boot.payload == CFG_PAYLOAD_PROBE && end == VM_END_POWEROFF) {
+		char why[256];
+		const char *reason = probe_exit_reason(vm->end_status, why, sizeof(why));
+
+		/* the probe's own status is not an exit code: a void measurement is a failure */
+		if (reason) {
+			log_err("probe: %s", reason);
+			code = 1;
+		}
+	}
 out:
 	vm_destroy(vm);
 	free(plan);

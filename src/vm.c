@@ -356,6 +356,9 @@ static int vm_create_vcpus(struct vm *vm)
 	ret = cpuid_get_supported(&vm->kvm, &cpuid);
 	if (ret)
 		return ret;
+	/* the in-kernel LAPIC (KVM_CREATE_IRQCHIP) has it; the probe's wake mode needs it */
+	if (kvm_sys_cap(&vm->kvm, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		cpuid_set_tsc_deadline(cpuid);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct plan_vcpu *p = &vm->plan->vcpu[i];
 		struct vcpu *vcpu;
