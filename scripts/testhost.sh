@@ -20,6 +20,8 @@
 #   --numa          two NUMA nodes, half the memory and half the CPUs each
 #   --mem MB        test host memory (default 2048)
 #   --append ARGS   more test host kernel parameters (e.g. isolcpus=1)
+#   --cpu MODEL     QEMU -cpu (default max: AMD with SVM and nested paging)
+#   --no-kvm        do not load kvm (for --cpu models without SVM: no /dev/kvm inside)
 #   --with-qemu     also pack qemu-system-x86_64, its libraries and the microvm firmware
 set -euo pipefail
 
@@ -31,6 +33,8 @@ TIMEOUT_S=300
 LOG=
 QUIET=0
 SMP=1
+CPU=max
+NO_KVM=0
 NUMA=0
 MEM_MB=2048
 APPEND=
@@ -48,7 +52,7 @@ die() {
 }
 
 usage() {
-	sed -n '13,24s/^# \{0,1\}//p' "$0"
+	sed -n '13,26s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 
@@ -69,6 +73,8 @@ parse_args() {
 		--mem) need_arg "$1" $#; MEM_MB=$2; shift 2 ;;
 		--append) need_arg "$1" $#; APPEND="$APPEND $2"; shift 2 ;;
 		--with-qemu) WITH_QEMU=1; shift ;;
+		--cpu) need_arg "$1" $#; CPU=$2; shift 2 ;;
+		--no-kvm) NO_KVM=1; shift ;;
 		-h | --help) usage 0 ;;
 		--) shift; break ;;
 		-*) echo "testhost: unknown option '$1'" >&2; usage 2 ;;
@@ -158,12 +164,19 @@ if mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup; then
 		mount -t cgroup -o $c $c /sys/fs/cgroup/$c || echo "testhost: no cgroup v1 $c"
 	done
 fi
-for m in irqbypass ccp kvm kvm-amd; do
-	insmod /lib/modules/testhost/$m.ko || fail "insmod $m.ko failed"
-done
-[ -c /dev/kvm ] || fail "no /dev/kvm after loading kvm-amd (does the CPU have SVM?)"
+npt=-
+case " $(cat /proc/cmdline) " in
+*" testhost.nokvm "*) ;;
+*)
+	for m in irqbypass ccp kvm kvm-amd; do
+		insmod /lib/modules/testhost/$m.ko || fail "insmod $m.ko failed (is the CPU an AMD one with SVM?)"
+	done
+	[ -c /dev/kvm ] || fail "no /dev/kvm after loading kvm-amd"
+	npt=$(cat /sys/module/kvm_amd/parameters/npt)
+	;;
+esac
 read -r up _ </proc/uptime
-echo "TESTHOST-UP uptime=$up cpus=$(grep -c '^processor' /proc/cpuinfo) npt=$(cat /sys/module/kvm_amd/parameters/npt)"
+echo "TESTHOST-UP uptime=$up cpus=$(grep -c '^processor' /proc/cpuinfo) npt=$npt"
 cd /
 sh /test.sh
 echo "TESTHOST-EXIT $?"
@@ -320,9 +333,10 @@ numa_args() {
 # Boots the test host; its console goes to LOG (and to stdout unless --quiet).
 boot() {
 	local args rc
-	args=(-accel tcg -M pc -cpu max -smp "$SMP" -m "$MEM_MB" -nographic -no-reboot
+	args=(-accel tcg -M pc -cpu "$CPU" -smp "$SMP" -m "$MEM_MB" -nographic -no-reboot
 		-nic none -kernel "$ASSETS/generic/vmlinux" -initrd "$WORK/initrd.img"
 		-append "console=ttyS0 quiet softlockup_panic=1 panic=-1$APPEND")
+	[ "$NO_KVM" = 0 ] || args[-1]+=" testhost.nokvm"
 	if [ "$NUMA" = 1 ]; then
 		# shellcheck disable=SC2207 # numa_args prints words without spaces or globs
 		args+=($(numa_args))
@@ -359,10 +373,21 @@ report() {
 	return "$status"
 }
 
+# TCG cannot emulate AMD's topology extensions (CPUID 0x8000001E), without which Linux on
+# an AMD CPU takes SMT threads for cores; kvm_amd needs an AMD CPU. Say so up front.
+warn_smt() {
+	if [[ ",$SMP," =~ ,threads=([0-9]+), ]] && [ "${BASH_REMATCH[1]}" -gt 1 ] &&
+		[[ "$CPU" != *vendor=GenuineIntel* ]]; then
+		echo "testhost: warning: with an AMD CPU under TCG Linux sees no SMT siblings (no" \
+			"topoext); for SMT use --cpu max,vendor=GenuineIntel --no-kvm (then no /dev/kvm)" >&2
+	fi
+}
+
 main() {
 	local t0 rc=0
 	parse_args "$@"
 	need_tools
+	warn_smt
 	ensure_assets
 	build_initrd
 	t0=$(date +%s.%N)
