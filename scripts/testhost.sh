@@ -43,8 +43,10 @@ TEST_SCRIPT=
 FILES=()
 KVM_MODULES="irqbypass ccp kvm kvm-amd"
 # What QEMU -M microvm reads from its data folder: qboot (Debian ships it as qboot.rom
-# with bios-microvm.bin, microvm's default -bios, linking to it).
-QEMU_FIRMWARE=(/usr/share/qemu/bios-microvm.bin /usr/share/qemu/qboot.rom)
+# with bios-microvm.bin, microvm's default -bios, linking to it) and the option ROMs it
+# loads for -kernel (it warns without linuxboot_dma.bin).
+QEMU_FIRMWARE=(/usr/share/qemu/bios-microvm.bin /usr/share/qemu/qboot.rom
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/pvh.bin)
 
 die() {
 	echo "testhost: $*" >&2
