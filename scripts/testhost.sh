@@ -335,8 +335,11 @@ numa_args() {
 # Boots the test host; its console goes to LOG (and to stdout unless --quiet).
 boot() {
 	local args rc
-	args=(-accel tcg -M pc -cpu "$CPU" -smp "$SMP" -m "$MEM_MB" -nographic -no-reboot
-		-nic none -kernel "$ASSETS/generic/vmlinux" -initrd "$WORK/initrd.img"
+	# -display none -serial stdio rather than -nographic: the same console without
+	# SeaBIOS's screen-clearing escapes in the log. -no-reboot with panic=-1 makes a panic
+	# end QEMU at once; softlockup_panic turns a stuck CPU into such a panic.
+	args=(-accel tcg -M pc -cpu "$CPU" -smp "$SMP" -m "$MEM_MB" -display none -serial stdio
+		-no-reboot -nic none -kernel "$ASSETS/generic/vmlinux" -initrd "$WORK/initrd.img"
 		-append "console=ttyS0 quiet softlockup_panic=1 panic=-1$APPEND")
 	[ "$NO_KVM" = 0 ] || args[-1]+=" testhost.nokvm"
 	if [ "$NUMA" = 1 ]; then
