@@ -41,6 +41,9 @@ APPEND=
 WITH_QEMU=0
 TEST_SCRIPT=
 FILES=()
+# This run's staging folders, archive and initrd; removed at exit, so that runs in
+# parallel share only the cached archives.
+RUN_DIR=
 KVM_MODULES="irqbypass ccp kvm kvm-amd"
 # What QEMU -M microvm reads from its data folder: qboot (Debian ships it as qboot.rom
 # with bios-microvm.bin, microvm's default -bios, linking to it) and the option ROMs it
@@ -130,8 +133,8 @@ pack_elf() {
 make_cpio() {
 	local stage=$1 out=$2
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
-		if [[ "$out" == *.gz ]]; then gzip -n -1; else cat; fi >"$out.tmp"
-	mv "$out.tmp" "$out"
+		if [[ "$out" == *.gz ]]; then gzip -n -1; else cat; fi >"$out.tmp.$$"
+	mv "$out.tmp.$$" "$out"
 }
 
 # The test host's /init. Its first line after the mounts is a marker the harness can time
@@ -193,7 +196,7 @@ build_base() {
 	key=$( (testhost_init; cat "$ASSETS/busybox"; for m in $KVM_MODULES; do
 		cat "$ASSETS/generic/modules/$m.ko"; done) | sha256sum | cut -d' ' -f1)
 	[ -s "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && return 0
-	stage=$WORK/stage-base
+	stage=$RUN_DIR/stage-base
 	rm -rf "$stage" && mkdir -p "$stage"/{bin,dev,proc,sys,lib/modules/testhost}
 	cp "$ASSETS/busybox" "$stage/bin/busybox"
 	for a in $("$ASSETS/busybox" --list); do
@@ -220,7 +223,7 @@ build_guest() {
 	key=$(stat_key "$ASSETS/cloud/bzImage" "$ASSETS/generic/bzImage" \
 		"$ASSETS/guest-initramfs.cpio.gz")
 	[ -s "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && return 0
-	stage=$WORK/stage-guest
+	stage=$RUN_DIR/stage-guest
 	rm -rf "$stage" && mkdir -p "$stage/guest/cloud" "$stage/guest/generic"
 	cp "$ASSETS/cloud/bzImage" "$stage/guest/cloud/"
 	cp "$ASSETS/generic/bzImage" "$stage/guest/generic/"
@@ -239,7 +242,7 @@ build_qemu() {
 	done
 	key=$(stat_key "$qemu" "${QEMU_FIRMWARE[@]}")
 	[ -s "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && return 0
-	stage=$WORK/stage-qemu
+	stage=$RUN_DIR/stage-qemu
 	rm -rf "$stage" && mkdir -p "$stage/usr/share/qemu"
 	pack_elf "$qemu" /usr/bin/qemu-system-x86_64 "$stage"
 	cp -a "${QEMU_FIRMWARE[@]}" "$stage/usr/share/qemu/"
@@ -250,7 +253,7 @@ build_qemu() {
 
 # Archive 4, every run: rtvmm, config/, the extra files and the test script.
 build_run() {
-	local out=$WORK/run.cpio.gz stage=$WORK/stage-run f src dest
+	local out=$RUN_DIR/run.cpio.gz stage=$RUN_DIR/stage-run f src dest
 	rm -rf "$stage" && mkdir -p "$stage/files"
 	pack_elf "$RTVMM" /usr/bin/rtvmm "$stage"
 	cp -a "$ROOT/config" "$stage/config"
@@ -281,7 +284,6 @@ append_padded() {
 
 build_initrd() {
 	local parts=("$WORK/guest.cpio") p
-	mkdir -p "$WORK"
 	build_base
 	build_guest
 	if [ "$WITH_QEMU" = 1 ]; then
@@ -289,10 +291,10 @@ build_initrd() {
 		parts+=("$WORK/qemu.cpio")
 	fi
 	build_run
-	parts+=("$WORK/base.cpio.gz" "$WORK/run.cpio.gz")
-	: >"$WORK/initrd.img"
+	parts+=("$WORK/base.cpio.gz" "$RUN_DIR/run.cpio.gz")
+	: >"$RUN_DIR/initrd.img"
 	for p in "${parts[@]}"; do
-		append_padded "$p" "$WORK/initrd.img"
+		append_padded "$p" "$RUN_DIR/initrd.img"
 	done
 }
 
@@ -339,7 +341,7 @@ boot() {
 	# SeaBIOS's screen-clearing escapes in the log. -no-reboot with panic=-1 makes a panic
 	# end QEMU at once; softlockup_panic turns a stuck CPU into such a panic.
 	args=(-accel tcg -M pc -cpu "$CPU" -smp "$SMP" -m "$MEM_MB" -display none -serial stdio
-		-no-reboot -nic none -kernel "$ASSETS/generic/vmlinux" -initrd "$WORK/initrd.img"
+		-no-reboot -nic none -kernel "$ASSETS/generic/vmlinux" -initrd "$RUN_DIR/initrd.img"
 		-append "console=ttyS0 quiet softlockup_panic=1 panic=-1$APPEND")
 	[ "$NO_KVM" = 0 ] || args[-1]+=" testhost.nokvm"
 	if [ "$NUMA" = 1 ]; then
@@ -393,6 +395,9 @@ main() {
 	parse_args "$@"
 	need_tools
 	warn_smt
+	mkdir -p "$WORK"
+	RUN_DIR=$(mktemp -d "$WORK/run.XXXXXX")
+	trap 'rm -rf "$RUN_DIR"' EXIT
 	ensure_assets
 	build_initrd
 	t0=$(date +%s.%N)
