@@ -22,8 +22,13 @@ die() {
 	exit 1
 }
 
+# Prints the header's usage text: to stdout for --help, to stderr for a usage error.
 usage() {
-	sed -n '3,10s/^# \{0,1\}//p' "$0"
+	if [ "${1:-0}" = 0 ]; then
+		sed -n '3,10s/^# \{0,1\}//p' "$0"
+	else
+		sed -n '3,10s/^# \{0,1\}//p' "$0" >&2
+	fi
 	exit "${1:-0}"
 }
 

@@ -56,8 +56,13 @@ die() {
 	exit 125
 }
 
+# Prints the header's usage text: to stdout for --help, to stderr for a usage error.
 usage() {
-	sed -n '13,26s/^# \{0,1\}//p' "$0"
+	if [ "${1:-0}" = 0 ]; then
+		sed -n '13,26s/^# \{0,1\}//p' "$0"
+	else
+		sed -n '13,26s/^# \{0,1\}//p' "$0" >&2
+	fi
 	exit "${1:-0}"
 }
 
