@@ -386,13 +386,6 @@ t_unimplemented_keys_are_named() {
 	pass
 }
 
-t_kernel_boot_not_implemented_exits_2() {
-	run "$RTVMM" run "$(cfg kern '[vm]' vcpus=1 memory=16M '[boot]' kernel=/boot/nonexistent)"
-	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
-	grep -q "booting a Linux bzImage is not implemented" "$tmp/err" || { fail "unclear message"; return; }
-	pass
-}
-
 t_delay_rt_stays_other_until_make_rt() {
 	is_root || { skip "SCHED_RR needs root or RLIMIT_RTPRIO here"; return; }
 	local pid tid policy
@@ -500,6 +493,10 @@ t_rt_config_everything_applied() {
 		{ fail "a warning other than a missing kernel feature or the emulator placement"; return; }
 	pass
 }
+
+# the Linux loader's error paths
+# shellcheck source=tests/integration/linux_errors.sh
+. "$(dirname "$0")/linux_errors.sh"
 
 tests=$(declare -F | awk '{print $3}' | grep '^t_')
 for t in $tests; do
