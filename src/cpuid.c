@@ -118,7 +118,7 @@ static void fixup_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigned nr_
 			e->eax = cache_sharing(e->eax, nr_vcpus);
 		break;
 	case 0x80000008:
-		/* ECX[7:0] NC: cores minus one; ECX[15:12] ApicIdSize: core ID bits of the APIC ID */
+		/* ECX[7:0] NC: cores - 1; ECX[15:12] ApicIdSize: core ID bits of the APIC ID */
 		if (amd)
 			e->ecx = (e->ecx & ~0xf0ffu) | (nr_vcpus > 256 ? 255 : nr_vcpus - 1) |
 				 id_bits(nr_vcpus) << 12;

@@ -86,8 +86,8 @@ int bzimage_parse(const void *buf, size_t len, struct bzimage_info *out, char *e
 		return -EINVAL;
 	}
 	if (!(h.xloadflags & XLF_KERNEL_64)) {
-		snprintf(err, errlen, "no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64): "
-			 "a 32-bit kernel cannot be booted", h.xloadflags);
+		snprintf(err, errlen, "no 64-bit entry point (xloadflags 0x%x lacks "
+			 "XLF_KERNEL_64): a 32-bit kernel cannot be booted", h.xloadflags);
 		return -EINVAL;
 	}
 	if (!(h.loadflags & LOADED_HIGH)) {
@@ -155,10 +155,10 @@ int bzimage_place(const struct bzimage_info *info, uint64_t mem_bytes, size_t cm
 	if (cmdline_len > info->cmdline_size ||
 	    BZIMAGE_CMDLINE_ADDR + cmdline_len + 1 > BZIMAGE_EBDA_ADDR) {
 		uint64_t room = BZIMAGE_EBDA_ADDR - BZIMAGE_CMDLINE_ADDR - 1;
+		uint64_t most = info->cmdline_size < room ? info->cmdline_size : room;
 
 		snprintf(err, errlen, "%zu characters; this kernel accepts at most %llu "
-			 "(cmdline_size %u%s)", cmdline_len,
-			 (unsigned long long)(info->cmdline_size < room ? info->cmdline_size : room),
+			 "(cmdline_size %u%s)", cmdline_len, (unsigned long long)most,
 			 info->cmdline_size, info->cmdline_size > room ?
 			 ", but only that many fit below the EBDA" : "");
 		return -E2BIG;
@@ -204,10 +204,11 @@ int bzimage_place(const struct bzimage_info *info, uint64_t mem_bytes, size_t cm
 				snprintf(limit, sizeof(limit), "initrd_addr_max (0x%x)",
 					 info->initrd_addr_max);
 			else
-				snprintf(limit, sizeof(limit), "the end of RAM below 3 GiB (0x%llx)",
+				snprintf(limit, sizeof(limit),
+					 "the end of RAM below 3 GiB (0x%llx)",
 					 (unsigned long long)low_end);
-			snprintf(err, errlen, "%s does not fit: only %s of guest RAM is free between "
-				 "the kernel (up to 0x%llx) and %s",
+			snprintf(err, errlen, "%s does not fit: only %s of guest RAM is free "
+				 "between the kernel (up to 0x%llx) and %s",
 				 fmt_size(a, sizeof(a), initrd_bytes), fmt_size(b, sizeof(b), free),
 				 (unsigned long long)end, limit);
 			return -ENOSPC;
