@@ -13,7 +13,11 @@
 /* KVM_GET_SUPPORTED_CPUID into a new buffer (free() it). Returns 0 or -errno. */
 int cpuid_get_supported(const struct kvm_sys *sys, struct kvm_cpuid2 **out);
 
-/* Rewrites the per-vCPU fields for vCPU `id` of `nr_vcpus`. Pure; call once per vCPU. */
+/*
+ * Rewrites the per-vCPU and topology fields for vCPU `id` of `nr_vcpus` (APIC IDs, the
+ * x2APIC and cache topology leaves, AMD's core count and core IDs) and sets the
+ * hypervisor bit; every other leaf stays as KVM reported it. Pure; call once per vCPU.
+ */
 void cpuid_fixup(struct kvm_cpuid2 *cpuid, unsigned id, unsigned nr_vcpus);
 
 /*

@@ -7,6 +7,7 @@
  */
 #include "run.h"
 
+#include "boot/linux.h"
 #include "boot/payload.h"
 #include "log.h"
 #include "probe.h"
@@ -212,16 +213,11 @@ static void print_exit_summary(const struct vm *vm)
 }
 
 /*
- * Keys this version parses but cannot act on yet. A Linux kernel cannot be booted at
- * all (an error); the others are said once so nobody believes they took effect.
+ * Keys this version parses but cannot act on yet: said once so nobody believes they
+ * took effect.
  */
 static int check_unimplemented(const struct cfg *cfg)
 {
-	if (cfg->boot.payload == CFG_PAYLOAD_NONE) {
-		log_err("[boot] kernel = %s: booting a Linux bzImage is not implemented in this "
-			"version; use payload = probe or a flat payload", cfg->boot.kernel);
-		return -EINVAL;
-	}
 	if (cfg->vm.control[0])
 		log_warn("[vm] control = %s: the control socket is not implemented in this "
 			 "version; no socket is created", cfg->vm.control);
@@ -371,7 +367,8 @@ int run_vm(const struct cfg *cfg)
 		close(sig_fd);
 		return ret == -EINVAL ? 2 : 1;
 	}
-	ret = payload_load(vm);
+	/* config validation guarantees a kernel when there is no payload */
+	ret = cfg->boot.payload == CFG_PAYLOAD_NONE ? linux_load(vm) : payload_load(vm);
 	if (ret) {
 		code = ret == -EINVAL || ret == -ENOENT || ret == -EACCES ? 2 : 1;
 		goto out;

@@ -387,13 +387,6 @@ t_unimplemented_keys_are_named() {
 	pass
 }
 
-t_kernel_boot_not_implemented_exits_2() {
-	run "$RTVMM" run "$(cfg kern '[vm]' vcpus=1 memory=16M '[boot]' kernel=/boot/nonexistent)"
-	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2"; return; }
-	grep -q "booting a Linux bzImage is not implemented" "$tmp/err" || { fail "unclear message"; return; }
-	pass
-}
-
 t_delay_rt_stays_other_until_make_rt() {
 	is_root || { skip "SCHED_RR needs root or RLIMIT_RTPRIO here"; return; }
 	local pid tid policy
@@ -545,6 +538,10 @@ t_probe_wake_unmeetable_interval_counts_missed() {
 	[ "$m" -gt 0 ] || [ "$s" -ge 95000 ] || { fail "no missed periods counted"; return; }
 	pass
 }
+
+# the Linux loader's error paths
+# shellcheck source=tests/integration/linux_errors.sh
+. "$(dirname "$0")/linux_errors.sh"
 
 # ONLY=REGEX runs the tests whose names match
 tests=$(declare -F | awk '{print $3}' | grep '^t_' | grep -E -- "${ONLY:-.}")

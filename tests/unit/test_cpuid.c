@@ -6,8 +6,12 @@
  * set when there is more than one, SMT/core level types with shift widths just wide
  * enough for the vCPU count, an invalid level at index 2, and leave every other leaf
  * and every other bit as KVM reported it. The buffer is reused for each vCPU in turn,
- * as vm.c does, so the fields must be overwritten, not merged. cpuid_set_tsc_deadline()
- * sets leaf 1 ECX bit 24 and nothing else.
+ * as vm.c does, so the fields must be overwritten, not merged. Leaf 1 always gets the
+ * hypervisor bit and KVM's hypervisor leaves (0x40000000 "KVMKVMKVM", 0x40000001) are
+ * kept. The cache leaves (4 on Intel, 0x8000001D on AMD) say L1/L2 are per core and L3
+ * is shared by every vCPU; on AMD, 0x80000008 ECX counts the vCPUs as cores and
+ * 0x8000001E gives each vCPU its own core ID; on Intel those leaves are not touched.
+ * cpuid_set_tsc_deadline() sets leaf 1 ECX bit 24 and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +34,10 @@ static const struct kvm_cpuid_entry2 host_entries[] = {
 	  .edx = 0x0f8bfbff },
 	{ .function = 4, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 	  .eax = 0x1c004121, .ebx = 0x01c0003f, .ecx = 0x3f, .edx = 0 },
+	{ .function = 4, .index = 3, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .eax = 0x1c0fc163, .ebx = 0x02c0003f, .ecx = 0x3fff, .edx = 0x6 },
+	{ .function = 4, .index = 4, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .eax = 0x1c0fc000 },	/* cache type 0: the list's end, whatever the rest says */
 	{ .function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .ebx = 0x029c6fbf,
 	  .ecx = 0x40000000, .edx = 0xbc000400 },
 	{ .function = 0xb, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
@@ -44,6 +52,8 @@ static const struct kvm_cpuid_entry2 host_entries[] = {
 	  .eax = 0xcafef00d, .ebx = 0xcafef00d, .ecx = 0xcafef00d, .edx = 0xcafef00d },
 	{ .function = 0x1f, .index = 2, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 	  .eax = 0xcafef00d, .ebx = 0xcafef00d, .ecx = 0xcafef00d, .edx = 0xcafef00d },
+	{ .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b, .ecx = 0x564b4d56,
+	  .edx = 0x4d },
 	{ .function = 0x40000001, .eax = 0x01007afb },
 	{ .function = 0x80000001, .ecx = 0x121, .edx = 0x2c100800 },
 	{ .function = 0x80000008, .eax = 0x3027 },
@@ -280,7 +290,8 @@ static void test_cpuid_other_leaves_untouched(void **state)
 		assert_int_equal(e->function, h->function);
 		assert_int_equal(e->index, h->index);
 		assert_int_equal(e->flags, h->flags);
-		if (h->function == 1 || h->function == 0xb || h->function == 0x1f)
+		if (h->function == 1 || h->function == 4 || h->function == 0xb ||
+		    h->function == 0x1f)
 			continue;
 		assert_memory_equal(e, h, sizeof(*e));
 	}
@@ -315,6 +326,157 @@ static void test_cpuid_set_tsc_deadline_only_bit_24(void **state)
 	assert_memory_equal(&c->entries[NR_HOST], &host_entries[1], sizeof(host_entries[1]));
 }
 
+static void test_cpuid_hypervisor_bit_set(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+	struct kvm_cpuid_entry2 *e = find(c, 1, 0);
+
+	e->ecx &= ~(1u << 31);	/* a host table without it */
+	cpuid_fixup(c, 0, 1);
+	assert_true(e->ecx & (1u << 31));
+	assert_int_equal(e->ecx & ~(1u << 31), host(1, 0)->ecx & ~(1u << 31));
+}
+
+static void test_cpuid_hypervisor_leaves_kept(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+	const struct kvm_cpuid_entry2 *e;
+	char sig[13];
+
+	cpuid_fixup(c, 1, 4);
+	e = find(c, 0x40000000, 0);
+	memcpy(sig, &e->ebx, 4);
+	memcpy(sig + 4, &e->ecx, 4);
+	memcpy(sig + 8, &e->edx, 4);
+	sig[12] = 0;
+	assert_string_equal(sig, "KVMKVMKVM");
+	assert_int_equal(e->eax, 0x40000001);	/* the highest hypervisor leaf */
+	assert_memory_equal(find(c, 0x40000001, 0), host(0x40000001, 0), sizeof(*e));
+}
+
+static void test_cpuid_leaf4_cache_topology(void **state)
+{
+	static const unsigned counts[] = { 1, 2, 4, 6, 64, 65 };
+	struct kvm_cpuid2 *c = *state;
+
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		unsigned nr = counts[i], cores = nr > 64 ? 63 : nr - 1;
+		const struct kvm_cpuid_entry2 *l1 = find(c, 4, 0), *l3 = find(c, 4, 3);
+
+		cpuid_fixup(c, 0, nr);
+		/* EAX[31:26]: cores per package - 1, in every cache's entry */
+		assert_int_equal(l1->eax >> 26, cores);
+		assert_int_equal(l3->eax >> 26, cores);
+		/* EAX[25:14]: L1 private to its core (one thread), L3 shared by all vCPUs */
+		assert_int_equal((l1->eax >> 14) & 0xfff, 0);
+		assert_int_equal((l3->eax >> 14) & 0xfff, nr - 1);
+		/* type, level and the geometry registers are the host's */
+		assert_int_equal(l1->eax & 0x3fff, host(4, 0)->eax & 0x3fff);
+		assert_int_equal(l3->eax & 0x3fff, host(4, 3)->eax & 0x3fff);
+		assert_int_equal(l3->ebx, host(4, 3)->ebx);
+		assert_int_equal(l3->ecx, host(4, 3)->ecx);
+		assert_int_equal(l3->edx, host(4, 3)->edx);
+		/* the end of the list is left alone */
+		assert_memory_equal(find(c, 4, 4), host(4, 4), sizeof(*l1));
+	}
+}
+
+/* An AMD host: no leaf 4 caches, the AMD topology leaves as KVM reports them. */
+static const struct kvm_cpuid_entry2 amd_entries[] = {
+	{ .function = 0, .eax = 0x1c, .ebx = 0x68747541, .ecx = 0x444d4163, .edx = 0x69746e65 },
+	{ .function = 1, .eax = 0x00a10f11, .ebx = 0x00020800, .ecx = 0x81202000,
+	  .edx = 0x078bfbff },
+	{ .function = 4, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+	{ .function = 0x80000001, .eax = 0x00a10f11, .ecx = 0x00400393, .edx = 0x23d3fbff },
+	{ .function = 0x80000008, .eax = 0x3030, .ebx = 0x50020005, .ecx = 0x7001 },
+	{ .function = 0x8000001d, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .eax = 0x121, .ebx = 0x01c0003f, .ecx = 0x3f },
+	{ .function = 0x8000001d, .index = 3, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .eax = 0x4163, .ebx = 0x03c0003f, .ecx = 0x7fff, .edx = 1 },
+	{ .function = 0x8000001d, .index = 4, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+	{ .function = 0x8000001e, .ebx = 0x12340000, .ecx = 0xabcd0000 },
+};
+
+#define NR_AMD (sizeof(amd_entries) / sizeof(amd_entries[0]))
+
+static int setup_amd(void **state)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + NR_AMD * sizeof(c->entries[0]));
+
+	if (!c)
+		return -1;
+	c->nent = NR_AMD;
+	memcpy(c->entries, amd_entries, sizeof(amd_entries));
+	*state = c;
+	return 0;
+}
+
+static void test_cpuid_amd_core_count(void **state)
+{
+	static const struct {
+		unsigned nr, nc, bits;
+	} cases[] = { { 1, 0, 0 }, { 2, 1, 1 }, { 3, 2, 2 }, { 8, 7, 3 }, { 9, 8, 4 },
+		      { 256, 255, 8 }, { 288, 255, 9 } };
+	struct kvm_cpuid2 *c = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct kvm_cpuid_entry2 *e = find(c, 0x80000008, 0);
+
+		cpuid_fixup(c, 0, cases[i].nr);
+		assert_int_equal(e->ecx & 0xff, cases[i].nc);
+		assert_int_equal((e->ecx >> 12) & 0xf, cases[i].bits);
+		/* the address sizes and features are KVM's */
+		assert_int_equal(e->eax, amd_entries[4].eax);
+		assert_int_equal(e->ebx, amd_entries[4].ebx);
+		assert_int_equal(e->ecx & ~0xf0ffu, amd_entries[4].ecx & ~0xf0ffu);
+	}
+}
+
+static void test_cpuid_amd_core_ids(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+
+	for (unsigned id = 0; id < 6; id++) {
+		const struct kvm_cpuid_entry2 *e = find(c, 0x8000001e, 0);
+
+		cpuid_fixup(c, id, 6);
+		assert_int_equal(e->eax, id);			/* extended APIC ID */
+		assert_int_equal(e->ebx & 0xff, id);		/* core ID */
+		assert_int_equal((e->ebx >> 8) & 0xff, 0);	/* one thread per core */
+		assert_int_equal(e->ebx >> 16, 0x1234);
+		assert_int_equal(e->ecx & 0xff, 0);		/* node 0 */
+		assert_int_equal((e->ecx >> 8) & 7, 0);		/* one node per package */
+		assert_int_equal(e->ecx >> 11, 0xabcd0000u >> 11);
+		/* the same ID as leaf 1 */
+		assert_int_equal(find(c, 1, 0)->ebx >> 24, id);
+	}
+}
+
+static void test_cpuid_amd_cache_topology(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+
+	cpuid_fixup(c, 2, 5);
+	assert_int_equal((find(c, 0x8000001d, 0)->eax >> 14) & 0xfff, 0);
+	assert_int_equal((find(c, 0x8000001d, 3)->eax >> 14) & 0xfff, 4);
+	assert_int_equal(find(c, 0x8000001d, 3)->eax & 0x3fff, amd_entries[6].eax & 0x3fff);
+	assert_memory_equal(find(c, 0x8000001d, 4), &amd_entries[7], sizeof(amd_entries[7]));
+	/* leaf 4 has no caches on AMD: nothing to fix */
+	assert_memory_equal(find(c, 4, 0), &amd_entries[2], sizeof(amd_entries[2]));
+}
+
+static void test_cpuid_intel_amd_leaves_untouched(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+	struct kvm_cpuid_entry2 e1e = { .function = 0x8000001e, .ebx = 0x100, .ecx = 0x101 };
+
+	/* an AMD-only leaf in an Intel table keeps what KVM said */
+	c->entries[c->nent++] = e1e;
+	cpuid_fixup(c, 3, 4);
+	assert_memory_equal(find(c, 0x8000001e, 0), &e1e, sizeof(e1e));
+	assert_memory_equal(find(c, 0x80000008, 0), host(0x80000008, 0), sizeof(e1e));
+}
+
 #define cpuid_test(f) cmocka_unit_test_setup_teardown(f, setup_cpuid, teardown_cpuid)
 
 int main(void)
@@ -332,6 +494,15 @@ int main(void)
 		cpuid_test(test_cpuid_other_leaves_untouched),
 		cpuid_test(test_cpuid_empty_table),
 		cpuid_test(test_cpuid_set_tsc_deadline_only_bit_24),
+		cpuid_test(test_cpuid_hypervisor_bit_set),
+		cpuid_test(test_cpuid_hypervisor_leaves_kept),
+		cpuid_test(test_cpuid_leaf4_cache_topology),
+		cmocka_unit_test_setup_teardown(test_cpuid_amd_core_count, setup_amd,
+						teardown_cpuid),
+		cmocka_unit_test_setup_teardown(test_cpuid_amd_core_ids, setup_amd, teardown_cpuid),
+		cmocka_unit_test_setup_teardown(test_cpuid_amd_cache_topology, setup_amd,
+						teardown_cpuid),
+		cpuid_test(test_cpuid_intel_amd_leaves_untouched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,10 @@
  * code segment (L=1, D=0, present, DPL 0), a flat data segment, and tables whose walk
  * gives the identity for the low 4 GiB and nothing above; nothing outside the GDT and
  * tables is touched. longmode_sregs() must turn long mode on (CR0.PE|PG, CR4.PAE,
- * EFER.LME|LMA, CR3) with segment registers matching those descriptors.
+ * EFER.LME|LMA, CR3) with segment registers matching those descriptors. The same
+ * tables at other addresses with other selectors (the Linux boot protocol's __BOOT_CS
+ * 0x10 and __BOOT_DS 0x18) must put the descriptors at those selectors, null entries
+ * below them, and a GDT limit that covers both.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -330,6 +333,67 @@ static void test_longmode_sregs_gdt(void **state)
 	assert_true(LONGMODE_DS + 7 <= s.gdt.limit);
 }
 
+/* The Linux 64-bit boot protocol's selectors, tables placed elsewhere. */
+static const struct longmode_layout linux_like = {
+	.gdt_gpa = 0x9000, .pml4_gpa = 0xa000, .cs = 0x10, .ds = 0x18,
+};
+
+static void test_longmode_other_selectors_gdt(void **state)
+{
+	uint8_t *mem = malloc(MEM_BYTES);
+	struct desc c, d;
+
+	(void)state;
+	assert_non_null(mem);
+	memset(mem, 0xaa, MEM_BYTES);
+	longmode_build(mem, &linux_like);
+	/* entries 0 and 1 are null, whatever was in memory */
+	assert_int_equal(load64(mem, 0x9000), 0);
+	assert_int_equal(load64(mem, 0x9008), 0);
+	c = decode_desc(load64(mem, 0x9000 + 0x10));
+	d = decode_desc(load64(mem, 0x9000 + 0x18));
+	assert_true(c.p && c.l && !c.db && (c.type & 0x8) && (c.type & 0x2));
+	assert_int_equal(c.limit, 0xfffff);
+	assert_true(d.p && !d.l && !(d.type & 0x8) && (d.type & 0x2));
+	assert_int_equal(d.base, 0);
+	assert_int_equal(d.limit, 0xfffff);
+	/* nothing past the GDT's 4 entries, nor the payload's addresses */
+	assert_int_equal(mem[0x9000 + 0x20], 0xaa);
+	assert_int_equal(mem[GUEST_GDT_ADDR], 0xaa);
+	assert_int_equal(mem[GUEST_PML4_ADDR], 0xaa);
+	assert_int_equal(walk(mem, 0xa000, 0xfee00000), 0xfee00000);
+	assert_int_equal(walk(mem, 0xa000, 0x1000000), 0x1000000);
+	free(mem);
+}
+
+static void test_longmode_other_selectors_sregs(void **state)
+{
+	uint8_t *mem = calloc(1, MEM_BYTES);
+	struct kvm_sregs s;
+	const struct kvm_segment *data[] = { &s.ds, &s.es, &s.fs, &s.gs, &s.ss };
+
+	(void)state;
+	assert_non_null(mem);
+	longmode_build(mem, &linux_like);
+	memset(&s, 0, sizeof(s));
+	longmode_set_sregs(&s, &linux_like);
+	assert_int_equal(s.cs.selector, 0x10);
+	assert_int_equal(s.gdt.base, 0x9000);
+	assert_int_equal(s.gdt.limit, 4 * 8 - 1);
+	assert_int_equal(s.cr3, 0xa000);
+	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+		assert_int_equal(data[i]->selector, 0x18);
+	/* decode against the GDT at its own address */
+	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+		struct desc d = decode_desc(load64(mem, 0x9000 + data[i]->selector));
+
+		assert_int_equal(data[i]->db, d.db);
+		assert_int_equal(data[i]->l, d.l);
+	}
+	assert_int_equal(decode_desc(load64(mem, 0x9000 + s.cs.selector)).l, s.cs.l);
+	free(mem);
+}
+
 #define mem_test(f) cmocka_unit_test_setup_teardown(f, setup_mem, teardown_mem)
 
 int main(void)
@@ -348,6 +412,8 @@ int main(void)
 		cmocka_unit_test(test_longmode_sregs_control_registers),
 		mem_test(test_longmode_sregs_segments),
 		cmocka_unit_test(test_longmode_sregs_gdt),
+		cmocka_unit_test(test_longmode_other_selectors_gdt),
+		cmocka_unit_test(test_longmode_other_selectors_sregs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
