@@ -52,6 +52,7 @@
 #define FADT_REVISION		6
 #define FADT_MINOR_REVISION	5
 #define FADT_DSDT		40
+#define FADT_CENTURY		108
 #define FADT_IAPC_BOOT_ARCH	109
 #define FADT_FLAGS		112
 #define FADT_RESET_REG		116
@@ -203,7 +204,7 @@ static void acpi_build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t 
 	t[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
 	/*
 	 * Hardware-reduced (4.1): no PM1/PM2/GPE blocks, PM timer, SMI command port or SCI,
-	 * so their fields (offsets 46-108, 148-231) stay zero, SCI_INT included, and no
+	 * so their fields (offsets 46-107, 148-243) stay zero, SCI_INT included, and no
 	 * Interrupt Source Override names IRQ 9. No FACS either: the FIRMWARE_CTRL fields
 	 * stay zero (allowed when HW_REDUCED_ACPI is set), and Linux wants none since it
 	 * has no global lock or waking vector to find there.
@@ -227,6 +228,12 @@ static void acpi_build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t 
 	 * the CMOS RTC is present.
 	 */
 	put_le16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT);
+	/*
+	 * Among the fields a hardware-reduced OSPM ignores, yet Linux's mc146818 code reads
+	 * it whatever the mode, to keep years past 2069 and to set the century with the
+	 * time.
+	 */
+	t[FADT_CENTURY] = cfg->rtc_century;
 
 	acpi_gas_io8(t + FADT_RESET_REG, (uint16_t)(cfg->pm_port + ACPI_PM_RESET));
 	t[FADT_RESET_VALUE] = ACPI_PM_RESET_VALUE;
@@ -398,6 +405,9 @@ static bool acpi_config_valid(const struct acpi_config *cfg)
 	if (cfg->uart_irq < 1 || cfg->uart_irq > 15 || cfg->rtc_irq > 15)
 		return false;
 	if (cfg->rtc_irq && cfg->rtc_irq == cfg->uart_irq)
+		return false;
+	/* the clock and status registers are 0x00-0x0d; the chip has 128 bytes */
+	if (cfg->rtc_century && (cfg->rtc_century < 0x0e || cfg->rtc_century > 0x7f))
 		return false;
 	if (cfg->irq0_gsi >= ACPI_IOAPIC_PINS)
 		return false;

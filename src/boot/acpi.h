@@ -58,6 +58,7 @@ struct acpi_config {
 	uint16_t pm_port;		/* base of the acpi_pm block, ACPI_PM_PORT */
 	uint8_t uart_irq;		/* COM1's ISA IRQ, 4 (1-15) */
 	uint8_t rtc_irq;		/* the CMOS RTC's ISA IRQ, 8; 0: it raises none */
+	uint8_t rtc_century;		/* CMOS index of the century byte, 0x32; 0: none */
 	/*
 	 * The GSI on which ISA IRQ 0 (the PIT) arrives. 0 under KVM's default routing,
 	 * which wires ISA IRQ n to I/O APIC pin n: the MADT then needs no override. 2 when

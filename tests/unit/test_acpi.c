@@ -8,8 +8,8 @@
  * overlapping. For 1, 2, 64 and 300 vCPUs the MADT lists each APIC ID 0..n-1 exactly
  * once, enabled, in a Local APIC entry below 255 and an x2APIC entry from 255, plus one
  * I/O APIC, the NMI entries and only the overrides configured. The FADT is
- * hardware-reduced with no SCI, PM timer or PM1/GPE blocks, and its sleep and reset
- * registers point into the acpi_pm block. The DSDT is compared byte for byte (\_S5_,
+ * hardware-reduced with no SCI, PM timer or PM1/GPE blocks, names the RTC's century
+ * byte, and its sleep and reset registers point into the acpi_pm block. The DSDT is compared byte for byte (\_S5_,
  * COM1, RTC with and without an IRQ, the PM block's motherboard resources). Bad
  * configurations give -EINVAL and too many vCPUs -ENOSPC, leaving no tables behind;
  * nothing outside the region is ever written.
@@ -77,6 +77,7 @@ static struct acpi_config cfg_for(uint32_t nr_vcpus)
 		.pm_port = PM_PORT,
 		.uart_irq = 4,
 		.rtc_irq = 0,
+		.rtc_century = 0x32,
 		.irq0_gsi = 0,
 	};
 }
@@ -196,7 +197,7 @@ static void assert_gas_io8(const uint8_t *g, uint16_t port)
 	assert_int_equal(le64(g + 4), port);
 }
 
-static void check_fadt(const uint8_t *f, uint16_t pm_port)
+static void check_fadt(const uint8_t *f, uint16_t pm_port, uint8_t rtc_century)
 {
 	uint32_t flags = le32(f + 112);
 	uint16_t boot_arch = le16(f + 109);
@@ -217,11 +218,12 @@ static void check_fadt(const uint8_t *f, uint16_t pm_port)
 	assert_int_equal(le64(f + 132), 0);
 	/*
 	 * SCI_INT, SMI_CMD, PM1a/b event and control, PM2, PM timer, GPE0/1 and their
-	 * lengths (offsets 46-108) and their X_ forms (148-243): all zero, so Linux looks
-	 * for no SCI and no PM timer.
+	 * lengths, C-state latencies, alarms (offsets 46-107) and the X_ forms (148-243):
+	 * all zero, so Linux looks for no SCI and no PM timer.
 	 */
-	for (unsigned off = 46; off <= 108; off++)
+	for (unsigned off = 46; off < 108; off++)
 		assert_int_equal(f[off], 0);
+	assert_int_equal(f[108], rtc_century);
 	for (unsigned off = 148; off < 244; off++)
 		assert_int_equal(f[off], 0);
 
@@ -311,7 +313,7 @@ static void build_and_check(uint8_t *mem, const struct acpi_config *cfg, struct 
 
 	assert_int_equal(acpi_build(mem, MEM_BYTES, cfg, &rsdp), 0);
 	walk(mem, rsdp, t);
-	check_fadt(t->fadt, cfg->pm_port);
+	check_fadt(t->fadt, cfg->pm_port, cfg->rtc_century);
 	check_madt(t->madt, &want);
 	assert_outside_untouched(mem);
 }
@@ -339,13 +341,14 @@ static void test_acpi_irq0_override(void **state)
 	build_and_check(mem, &cfg, &t);
 }
 
-static void test_acpi_other_pm_port(void **state)
+static void test_acpi_other_pm_port_no_century(void **state)
 {
 	struct acpi_config cfg = cfg_for(2);
 	uint8_t *mem = *state;
 	struct tables t;
 
 	cfg.pm_port = 0xb000;
+	cfg.rtc_century = 0;
 	build_and_check(mem, &cfg, &t);
 }
 
@@ -520,6 +523,8 @@ static void test_acpi_bad_config_einval(void **state)
 		CASE(uart_irq, 16),
 		CASE(rtc_irq, 16),
 		CASE(rtc_irq, 4),	/* the UART's */
+		CASE(rtc_century, 0x0d),	/* register D */
+		CASE(rtc_century, 0x80),
 		CASE(irq0_gsi, 24),
 		CASE(irq0_gsi, 4),	/* the UART's */
 #undef CASE
@@ -537,7 +542,8 @@ static void test_acpi_bad_config_einval(void **state)
 
 			memcpy(f, &v, sizeof(v));
 		} else if (cases[i].field == offsetof(struct acpi_config, uart_irq) ||
-			   cases[i].field == offsetof(struct acpi_config, rtc_irq)) {
+			   cases[i].field == offsetof(struct acpi_config, rtc_irq) ||
+			   cases[i].field == offsetof(struct acpi_config, rtc_century)) {
 			*f = (uint8_t)cases[i].value;
 		} else {
 			memcpy(f, &cases[i].value, sizeof(uint32_t));
@@ -565,7 +571,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acpi_tables_per_vcpu_count, setup_mem,
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_acpi_irq0_override, setup_mem, teardown_mem),
-		cmocka_unit_test_setup_teardown(test_acpi_other_pm_port, setup_mem, teardown_mem),
+		cmocka_unit_test_setup_teardown(test_acpi_other_pm_port_no_century, setup_mem,
+						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_acpi_rsdp_found_by_scan, setup_mem,
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_acpi_dsdt_bytes, setup_mem, teardown_mem),
