@@ -38,7 +38,10 @@ static void acpi_pm_write_reg(struct acpi_pm *dev, uint64_t reg, uint8_t value)
 			dev->sink.request(dev->sink.ctx, DEV_POWER_RESET);
 		break;
 	default:
-		/* sleep status: clearing WAK_STS (Linux does before sleeping) has nothing to do */
+		/*
+		 * Sleep status: clearing WAK_STS (Linux does before sleeping) has nothing to
+		 * do. The reserved byte and anything past the block: nothing there.
+		 */
 		break;
 	}
 }
@@ -47,7 +50,8 @@ static void acpi_pm_write(void *opaque, uint64_t offset, const void *data, unsig
 {
 	const uint8_t *p = data;
 
-	for (unsigned i = 0; i < len && offset + i < ACPI_PM_LEN; i++)
+	/* a byte past the block (a wide access at its end) is no register: ignored */
+	for (unsigned i = 0; i < len; i++)
 		acpi_pm_write_reg(opaque, offset + i, p[i]);
 }
 
