@@ -11,7 +11,9 @@
  * interrupt if the DSDT describes it: the legacy 8250 probe's hard-coded IRQ 4 and the
  * fallback RTC platform device's IRQ 8 are not mapped to their GSIs. Hence COM1
  * (PNP0501, found by 8250_pnp, which takes over the legacy ttyS0 at the same port) and
- * the RTC (PNP0B00, found by rtc_cmos) are in the DSDT.
+ * the RTC (PNP0B00, found by rtc_cmos, which runs without alarms when its _CRS lists no
+ * IRQ) are in the DSDT. Debian's cloud kernel builds in PNPACPI (ACPI selects PNP),
+ * 8250_pnp and rtc_cmos, and has no MP-table parser.
  */
 #include "acpi.h"
 
@@ -330,8 +332,9 @@ static void acpi_build_madt(uint8_t *t, const struct acpi_config *cfg, uint32_t 
 
 /*
  * Device (name) { _HID: EISAID (hid); _CRS: IO (port, len) and, when irq >= 0,
- * IRQNoFlags () { irq } }. IRQNoFlags means edge-triggered, active-high, as ISA devices
- * are and as rtvmm's devices pulse their lines; Linux takes the number as the GSI.
+ * IRQNoFlags () { irq } }. IRQNoFlags means edge-triggered, active-high, as on ISA: the
+ * I/O APIC takes the rising edge of the line a device raises. Linux reads the number as
+ * the GSI.
  */
 static void acpi_dsdt_device(struct aml *a, const char *name, const char *hid, uint16_t port,
 			     uint8_t len, int irq)

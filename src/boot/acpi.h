@@ -24,9 +24,10 @@
 
 /*
  * The power-management register block: ACPI_PM_LEN bytes of port I/O at the port the
- * config names (ACPI_PM_PORT by default, free on a PC; Cloud Hypervisor uses it too).
- * Each register is one byte; the FADT points its SLEEP_CONTROL_REG, SLEEP_STATUS_REG
- * and RESET_REG here (ACPI 6.5, 4.8.3.7 and 4.8.3.6).
+ * config names (ACPI_PM_PORT by default, where no legacy PC device decodes; ACPICA
+ * refuses firmware registers on some legacy ports, such as the PIC's and the RTC's).
+ * Each register is one byte; the FADT points its SLEEP_CONTROL_REG, SLEEP_STATUS_REG and
+ * RESET_REG here (ACPI 6.5, 4.8.3.7 and 4.8.3.6).
  */
 #define ACPI_PM_PORT		0x600
 #define ACPI_PM_LEN		4
