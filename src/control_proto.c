@@ -267,7 +267,8 @@ int control_parse(const char *line, size_t len, struct control_req *req, char *e
 	/* jansson would say "\u0000 is not allowed"; name the real problem */
 	if (memchr(line, 0, len))
 		return bad(err, errlen, "the request contains a NUL byte");
-	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* any value, so that a string or a number is named as such, not as "not JSON" */
+	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!obj)
 		return bad(err, errlen, "not JSON: %s (column %d)", jerr.text, jerr.column);
 	ret = control_parse_json(obj, req, err, errlen);
