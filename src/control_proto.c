@@ -579,7 +579,8 @@ json_t *control_reply_results(enum control_cmd cmd, const struct control_vcpu_re
 		snprintf(msg, sizeof(msg), "vcpu%u: %s", r[first].now.id, result_error(&r[first]));
 		if (nr_failed > 1)
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-				 " (and %u more vCPUs failed)", nr_failed - 1);
+				 " (and %u more vCPU%s failed)", nr_failed - 1,
+				 nr_failed > 2 ? "s" : "");
 		put(o, "error", json_string(msg), &failed);
 	}
 	put(o, "vcpus", a, &failed);
