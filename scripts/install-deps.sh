@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libinih-dev libjansson-dev libcmocka-dev libnuma-dev
 libhwloc-dev libcgroup-dev libseccomp-dev gnuplot-nox busybox-static cpio procps
-qemu-system-x86 xz-utils"
+qemu-system-x86 xz-utils python3"
 
 missing=""
 for p in $PACKAGES; do

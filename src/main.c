@@ -5,6 +5,7 @@
  * configuration error, 3 guest reset.
  */
 #include "check.h"
+#include "ctl.h"
 #include "log.h"
 #include "run.h"
 
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 		"  run CONFIG [--set SECTION.KEY=VALUE]...   run a VM from an INI file\n"
 		"  plan CONFIG [--json]                      where each thread would run\n"
 		"  check [CONFIG]                            can this host run RT guests\n"
+		"  ctl SOCKET COMMAND [ARGS] [--json]        talk to a running VM: state, stats,\n"
+		"                                            pause, resume, stop, make-rt,\n"
+		"                                            throttle, set-affinity\n"
 		"\n"
 		"options:\n"
 		"  -v, --verbose   more log output (repeat for debug)\n"
@@ -85,6 +89,28 @@ static void usage_check(FILE *out)
 		"\n"
 		"  -s, --set SECTION.KEY=VALUE   override one key\n"
 		"  -h, --help                    this help\n");
+}
+
+static void usage_ctl(FILE *out)
+{
+	fprintf(out,
+		"usage: rtvmm ctl SOCKET COMMAND [ARGS] [--json]\n"
+		"\n"
+		"Sends one command to the VM listening on SOCKET ([vm] control) and prints\n"
+		"the reply (see docs/control.md). Exit status 0 when the VM did it, 1 when it\n"
+		"refused or no VM answered, 2 for a usage error.\n"
+		"\n"
+		"commands:\n"
+		"  state                    VM and vCPU state, thread, CPU, policy, affinity\n"
+		"  stats                    per-vCPU exits, time in the guest, host scheduling\n"
+		"  pause | resume           every vCPU leaves or re-enters the guest\n"
+		"  stop                     end the VM (rtvmm exits with status 0)\n"
+		"  make-rt [VCPU]           switch to the configured RT policy (delay_rt)\n"
+		"  throttle VCPU US         keep VCPU out of the guest for US microseconds\n"
+		"  set-affinity VCPU CPUS   re-pin VCPU to a CPU list (2, 2-3, 0,2)\n"
+		"\n"
+		"  -j, --json   print the reply as the raw JSON line\n"
+		"  -h, --help   this help\n");
 }
 
 /* What a subcommand was given: a config file, --set overrides and its flags. */
@@ -220,6 +246,39 @@ static int cmd_check(int argc, char **argv)
 	return code;
 }
 
+static int cmd_ctl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	int c;
+
+	/* permuted: --json may come after the command; "--" ends the options */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage_ctl(stdout);
+			return 0;
+		default:
+			usage_ctl(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "rtvmm ctl: expected SOCKET and COMMAND\n");
+		usage_ctl(stderr);
+		return EXIT_USAGE;
+	}
+	return ctl_run(argv[optind], argc - optind - 1, argv + optind + 1, json);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -236,6 +295,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },
 		{ "plan", cmd_plan },
 		{ "check", cmd_check },
+		{ "ctl", cmd_ctl },
 	};
 	int level = LOG_INFO, c;
 

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The main thread of a running VM: signals arrive through a signalfd, vCPU threads
- * report through the VM's eventfd, and one epoll loop waits for both. Every signal rtvmm
- * handles is blocked before any thread starts, so only this loop (and, for the kick
+ * report through the VM's eventfd, the serial console reads stdin, control clients come
+ * through the control server's fd, and one epoll loop waits for all of them. Every signal
+ * rtvmm handles is blocked before any thread starts, so only this loop (and, for the kick
  * signal, the vCPU threads that unblock it) ever sees them.
  */
 #include "run.h"
 
 #include "boot/linux.h"
 #include "boot/payload.h"
+#include "control.h"
 #include "log.h"
 #include "probe.h"
 #include "vm.h"
@@ -133,8 +135,8 @@ static void serial_in_read(struct serial_in *in, struct vm *vm, int ep)
 	}
 }
 
-/* Waits until the VM ends or a stop signal arrives. */
-static int event_loop(struct vm *vm, int sig_fd)
+/* Waits until the VM ends, a stop signal arrives or a control client stops it. */
+static int event_loop(struct vm *vm, int sig_fd, struct control *ctl)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -147,6 +149,10 @@ static int event_loop(struct vm *vm, int sig_fd)
 	ev.data.fd = vm->event_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, vm->event_fd, &ev);
 	serial_in_start(&in, vm, ep);
+	if (ctl) {
+		ev.data.fd = control_fd(ctl);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 
 	while (atomic_load(&vm->end) == VM_END_NONE) {
 		struct epoll_event events[4];
@@ -169,6 +175,11 @@ static int event_loop(struct vm *vm, int sig_fd)
 					       sigabbrev_np((int)si.ssi_signo) ?: "a signal");
 			} else if (events[i].data.fd == in.fd) {
 				serial_in_read(&in, vm, ep);
+			} else if (ctl && events[i].data.fd == control_fd(ctl)) {
+				int ret = control_dispatch(ctl);
+
+				if (ret)
+					log_dbg("control: %s", strerror(-ret));
 			} else {
 				uint64_t count;
 
@@ -218,9 +229,6 @@ static void print_exit_summary(const struct vm *vm)
  */
 static int check_unimplemented(const struct cfg *cfg)
 {
-	if (cfg->vm.control[0])
-		log_warn("[vm] control = %s: the control socket is not implemented in this "
-			 "version; no socket is created", cfg->vm.control);
 	if (cfg->vm.on_reset == CFG_ON_RESET_REBOOT)
 		log_warn("[vm] on_reset = reboot is not implemented in this version: a reset "
 			 "ends rtvmm with exit status 3");
@@ -279,6 +287,24 @@ int run_plan(const struct cfg *cfg, bool json)
 	return ret ? 1 : 0;
 }
 
+/*
+ * The control socket, opened before the VM is created: a VM already listening on the
+ * path stops this start before anything runs. NULL without [vm] control.
+ */
+static int open_control(const struct cfg *cfg, struct control **ctl)
+{
+	char err[512];
+	int ret;
+
+	*ctl = NULL;
+	if (!cfg->vm.control[0])
+		return 0;
+	ret = control_open(ctl, cfg->vm.control, err, sizeof(err));
+	if (ret)
+		log_err("[vm] control = %s: %s", cfg->vm.control, err);
+	return ret;
+}
+
 /* Main and helper threads go to [sched] emulator_cpus. */
 static int pin_emulator(const struct plan *plan)
 {
@@ -332,6 +358,7 @@ static void report_end(const struct vm *vm, enum vm_end end)
 
 int run_vm(const struct cfg *cfg)
 {
+	struct control *ctl = NULL;
 	struct plan *plan = NULL;
 	struct vm *vm = NULL;
 	sigset_t stop;
@@ -353,7 +380,10 @@ int run_vm(const struct cfg *cfg)
 	ret = check_unimplemented(cfg);
 	if (!ret)
 		ret = run_plan_build(cfg, &plan);
+	if (!ret)
+		ret = open_control(cfg, &ctl);
 	if (ret) {
+		free(plan);
 		close(sig_fd);
 		return ret == -EINVAL ? 2 : 1;
 	}
@@ -363,6 +393,7 @@ int run_vm(const struct cfg *cfg)
 		log_warn("placement: %u more warnings (see rtvmm plan)", plan->nr_dropped_warnings);
 	ret = vm_create(&vm, cfg, plan);
 	if (ret) {
+		control_close(ctl);
 		free(plan);
 		close(sig_fd);
 		return ret == -EINVAL ? 2 : 1;
@@ -386,7 +417,14 @@ int run_vm(const struct cfg *cfg)
 	}
 	log_info("%s: %u vCPUs running", cfg->vm.name, vm->nr_vcpus);
 	log_placement(vm);
-	event_loop(vm, sig_fd);
+	if (ctl) {
+		control_set_vm(ctl, vm);
+		log_info("control socket: %s", cfg->vm.control);
+	}
+	event_loop(vm, sig_fd, ctl);
+	/* first: no client may reach a VM that is being taken down */
+	control_close(ctl);
+	ctl = NULL;
 	vm_stop(vm);
 
 	end = atomic_load(&vm->end);
@@ -406,6 +444,7 @@ int run_vm(const struct cfg *cfg)
 		}
 	}
 out:
+	control_close(ctl);
 	vm_destroy(vm);
 	free(plan);
 	close(sig_fd);

@@ -377,10 +377,10 @@ t_strict_refusal_exits_2_and_leaves_nothing() {
 }
 
 t_unimplemented_keys_are_named() {
-	run "$RTVMM" run "$(cfg unimpl '[vm]' vcpus=1 memory=16M control="$tmp/ctl.sock" \
-		on_reset=reboot '[boot]' payload=probe '[sched]' policy=other '[probe]' duration=1 mode=wake)"
+	run "$RTVMM" run "$(cfg unimpl '[vm]' vcpus=1 memory=16M on_reset=reboot '[boot]' \
+		payload=probe '[sched]' policy=other '[probe]' duration=1 mode=wake)"
 	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
-	for key in "\[vm\] control" "\[vm\] on_reset = reboot"; do
+	for key in "\[vm\] on_reset = reboot"; do
 		grep -q "warning: $key.*not implemented" "$tmp/err" || { fail "no warning for $key"; return; }
 	done
 	grep -q "mode = wake.*not implemented" "$tmp/err" && { fail "wake mode is implemented"; return; }
@@ -542,6 +542,328 @@ t_probe_wake_unmeetable_interval_counts_missed() {
 # the Linux loader's error paths
 # shellcheck source=tests/integration/linux_errors.sh
 . "$(dirname "$0")/linux_errors.sh"
+# --- the control socket and rtvmm ctl ----------------------------------------------------
+
+has_python() { command -v python3 >/dev/null; }
+
+# ctl_vm BINARY NAME LINE...: a probe VM (60 s) with [vm] control = $tmp/NAME.sock, the
+# LINEs continuing its [vm] section (16M of memory unless they say), started in the
+# background: pid in $pid, socket in $sock, log in $tmp/out and $tmp/err. Fails when it
+# does not come up with its socket.
+ctl_vm() {
+	local bin=$1 name=$2
+	shift 2
+	sock=$tmp/$name.sock
+	fresh_logs
+	[[ " $* " == *" memory="* ]] || set -- memory=16M "$@"
+	"$bin" run "$(cfg "$name" '[vm]' control="$sock" "$@" '[boot]' payload=probe \
+		'[probe]' duration=60)" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	wait_running "$pid" && [ -S "$sock" ]
+}
+
+# ctl ARGS...: rtvmm ctl on $sock; output in $tmp/ctl.out and $tmp/ctl.err, status in $crc.
+ctl() {
+	timeout 20 "$RTVMM" ctl "$sock" "$@" >"$tmp/ctl.out" 2>"$tmp/ctl.err"
+	crc=$?
+}
+
+# reply EXPR: a Python expression over the JSON reply in $tmp/ctl.out, bound to r.
+reply() {
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$tmp/ctl.out" "$1"
+}
+
+# ctl_vm_end: stops the test VM through the socket (SIGKILL if that fails), status in $rc.
+ctl_vm_end() {
+	if kill -0 "$pid" 2>/dev/null; then
+		timeout 15 "$RTVMM" ctl "$sock" stop >/dev/null 2>&1 || kill -9 "$pid"
+	fi
+	wait "$pid"
+	rc=$?
+}
+
+# ctl_fail MESSAGE: ends the test VM, then fails showing what ctl said.
+ctl_fail() {
+	ctl_vm_end
+	[ -s "$tmp/ctl.err" ] && sed 's/^/       | ctl: /' "$tmp/ctl.err"
+	fail "$1"
+}
+
+t_ctl_state_lists_every_vcpu_with_its_tid() {
+	has_python || { skip "needs python3 to read the JSON replies"; return; }
+	local n tid got want="" mode
+	ctl_vm "$RTVMM" state vcpus=2 '[sched]' policy=other || { ctl_fail "the VM did not start"; return; }
+	ctl state --json
+	[ "$crc" -eq 0 ] || { ctl_fail "ctl state --json: exit $crc"; return; }
+	got=$(reply '" ".join("%d:%s:%d" % (v["id"], v["state"], v["tid"]) for v in r["vcpus"])')
+	for n in 0 1; do
+		tid=$(vcpu_tid "$pid" $n)
+		[ -d "/proc/$pid/task/$tid" ] || { ctl_fail "vcpu$n has no thread in /proc"; return; }
+		want="$want${want:+ }$n:running:$tid"
+	done
+	echo "       state: $got"
+	[ "$got" = "$want" ] || { ctl_fail "state lists '$got', /proc says '$want'"; return; }
+	[ "$(reply 'r["name"] + " " + r["state"]')" = "state running" ] ||
+		{ ctl_fail "VM name or state wrong"; return; }
+	ctl state
+	grep -qE "^1 +running +$(vcpu_tid "$pid" 1) " "$tmp/ctl.out" ||
+		{ ctl_fail "no table row for vcpu1 with its tid"; return; }
+	mode=$(stat -c %a "$sock")
+	[ "$mode" = 600 ] || { ctl_fail "socket mode $mode, expected 600"; return; }
+	ctl_vm_end
+	[ "$rc" -eq 0 ] || { fail "exit $rc after ctl stop, expected 0"; return; }
+	pass
+}
+
+# While paused, a vCPU thread sleeps in its mailbox: its time in KVM_RUN, its exits and
+# the CPU time the host gave it stay exactly the same; after resume the CPU time grows
+# again (the probe spins in the guest without exits, so that is the figure that moves).
+t_ctl_pause_freezes_the_vcpus_and_resume_restarts_them() {
+	has_python || { skip "needs python3 to read the JSON replies"; return; }
+	local a b c
+	local figures='" ".join("%d/%d/%d" % (v["kvm_run_ns"], v["exits_total"],
+		v["host"]["run_ns"]) for v in r["vcpus"])'
+	ctl_vm "$RTVMM" pause vcpus=2 '[sched]' policy=other || { ctl_fail "the VM did not start"; return; }
+	sleep 0.3
+	ctl pause --json
+	[ "$crc" -eq 0 ] && [ "$(reply 'r["state"] + " " + " ".join(v["state"] for v in r["vcpus"])')" = \
+		"paused paused paused" ] || { ctl_fail "pause: exit $crc, not every vCPU paused"; return; }
+	ctl state --json
+	[ "$(reply 'r["state"]')" = paused ] || { ctl_fail "state does not say paused"; return; }
+	ctl stats --json
+	a=$(reply "$figures")
+	sleep 1
+	ctl stats --json
+	b=$(reply "$figures")
+	echo "       paused (kvm_run_ns/exits/host run_ns): $a; 1 s later: $b"
+	[ "$a" = "$b" ] || { ctl_fail "a paused vCPU advanced"; return; }
+	ctl pause	# idempotent
+	[ "$crc" -eq 0 ] || { ctl_fail "a second pause: exit $crc, expected 0"; return; }
+	ctl resume --json
+	[ "$crc" -eq 0 ] && [ "$(reply 'r["state"]')" = running ] || { ctl_fail "resume: exit $crc"; return; }
+	sleep 1
+	ctl stats --json
+	c=$(reply "$figures")
+	echo "       resumed, 1 s later: $c"
+	# at least 1 ms more on a CPU for every vCPU: tolerant of a busy shared host
+	python3 -c 'import sys
+b = [int(x.split("/")[2]) for x in sys.argv[1].split()]
+c = [int(x.split("/")[2]) for x in sys.argv[2].split()]
+sys.exit(0 if all(y - x >= 1000000 for x, y in zip(b, c)) else 1)' "$b" "$c" ||
+		{ ctl_fail "a resumed vCPU did not run"; return; }
+	ctl_vm_end
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	pass
+}
+
+t_ctl_set_affinity_moves_a_running_vcpu() {
+	[ "$nr_cpus" -ge 2 ] || { skip "needs 2 host CPUs"; return; }
+	local tid cpus
+	ctl_vm "$RTVMM" affinity vcpus=1 '[sched]' policy=other '[vcpu.0]' cpus=0 ||
+		{ ctl_fail "the VM did not start"; return; }
+	tid=$(vcpu_tid "$pid" 0)
+	cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/task/$tid/status")
+	[ "$cpus" = 0 ] || { ctl_fail "vcpu0 starts on cpus '$cpus', expected 0"; return; }
+	ctl set-affinity 0 1
+	[ "$crc" -eq 0 ] || { ctl_fail "set-affinity 0 1: exit $crc"; return; }
+	grep -qx "vcpu0: ok, affinity 1" "$tmp/ctl.out" || { ctl_fail "no per-vCPU result line"; return; }
+	cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/task/$tid/status")
+	[ "$cpus" = 1 ] || { ctl_fail "after set-affinity: cpus '$cpus', expected 1"; return; }
+	ctl set-affinity 0 "$nr_cpus"
+	[ "$crc" -eq 1 ] && grep -q "CPU $nr_cpus does not exist on this host" "$tmp/ctl.err" ||
+		{ ctl_fail "a CPU the host lacks: exit $crc, or not named"; return; }
+	ctl set-affinity 3 0
+	[ "$crc" -eq 1 ] && grep -q "vcpu 3 does not exist" "$tmp/ctl.err" ||
+		{ ctl_fail "a vCPU the VM lacks: exit $crc, or not named"; return; }
+	cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/task/$tid/status")
+	[ "$cpus" = 1 ] || { ctl_fail "a refused re-pin changed cpus to '$cpus'"; return; }
+	ctl_vm_end
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	pass
+}
+
+t_ctl_make_rt_turns_delayed_vcpus_rr() {
+	is_root || { skip "SCHED_RR needs root or RLIMIT_RTPRIO here"; return; }
+	local last=$((nr_cpus - 1)) n tid before="" after=""
+	# both on the last CPU, so that two spinning RR threads leave the host the others
+	ctl_vm "$RTVMM" makert vcpus=2 '[sched]' policy=rr rt_priority=3 delay_rt=true \
+		'[vcpu.0]' cpus=$last '[vcpu.1]' cpus=$last || { ctl_fail "the VM did not start"; return; }
+	for n in 0 1; do
+		tid=$(vcpu_tid "$pid" $n)
+		before="$before$(task_field "$pid" "$tid" 41)"
+	done
+	[ "$before" = 00 ] || { ctl_fail "policies '$before' before make-rt, expected SCHED_OTHER"; return; }
+	ctl make-rt
+	for n in 0 1; do
+		tid=$(vcpu_tid "$pid" $n)
+		after="$after$(task_field "$pid" "$tid" 41)/$(task_field "$pid" "$tid" 40) "
+	done
+	ctl_vm_end
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	[ "$after" = "2/3 2/3 " ] ||
+		{ fail "policy/priority after make-rt: '$after', expected 2/3 (SCHED_RR 3)"; return; }
+	[ "$(grep -c "^vcpu[01]: ok, rr priority 3$" "$tmp/ctl.out")" -eq 2 ] ||
+		{ fail "ctl make-rt did not report rr priority 3 for both vCPUs"; return; }
+	pass
+}
+
+t_ctl_stop_ends_with_0_and_removes_the_socket() {
+	local c
+	ctl_vm "$RTVMM_SAN" stop vcpus=2 '[sched]' policy=other || { ctl_fail "the VM did not start"; return; }
+	for c in state stats pause resume "make-rt 1" "throttle 1 200"; do
+		# shellcheck disable=SC2086
+		ctl $c
+		[ "$crc" -eq 0 ] || { ctl_fail "ctl $c: exit $crc"; return; }
+	done
+	ctl stop
+	[ "$crc" -eq 0 ] && grep -qx "vm: ending" "$tmp/ctl.out" || { ctl_fail "stop: exit $crc"; return; }
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && { ctl_fail "still running 10 s after stop"; return; }
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "exit $rc after stop, expected 0"; return; }
+	[ -e "$sock" ] && { fail "the socket is left behind"; return; }
+	grep -q "stopped by a control client" "$tmp/err" || { fail "no 'stopped by a control client'"; return; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
+	pass
+}
+
+# 50 connections of junk, under ASan: random bytes, half requests, oversized lines,
+# connect-and-close, bad JSON, NUL bytes, clients that never read their replies. Each
+# malformed line gets its error reply; meanwhile and afterwards, state still answers.
+# 16 vCPUs make a stats reply large enough that 256 of them (one read of requests)
+# pass the 1 MiB a client may leave unread; paused, they cost the host nothing.
+t_ctl_garbage_clients_leave_the_vm_running() {
+	has_python || { skip "needs python3 for the garbage clients"; return; }
+	local lines=(vcpus=16 memory=32M '[sched]' policy=other) n
+	for n in $(seq 0 15); do lines+=("[vcpu.$n]" "cpus=$((n % nr_cpus))"); done
+	ctl_vm "$RTVMM_SAN" garbage "${lines[@]}" || { ctl_fail "the VM did not start"; return; }
+	ctl pause
+	[ "$crc" -eq 0 ] || { ctl_fail "pause: exit $crc"; return; }
+	timeout 120 python3 - "$sock" >"$tmp/ctl.out" 2>"$tmp/ctl.err" <<'PY'
+import json, os, random, socket, sys
+
+path = sys.argv[1]
+random.seed(7)
+held = []
+
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    return s
+
+readers = {}
+
+def line(s):
+    try:
+        return readers.setdefault(s, s.makefile("rb")).readline()
+    except ConnectionResetError:  # closed with requests left unread
+        return b""
+
+def expect_error(s, says):
+    r = json.loads(line(s))
+    assert r["ok"] is False and says in r["error"], r
+
+for i in range(50):
+    kind = i % 8
+    s = conn()
+    if kind == 0:
+        s.sendall(os.urandom(random.randint(1, 3000)))
+    elif kind == 1:
+        s.sendall(b'{"cmd": "sta')  # and gone mid-request
+    elif kind == 2:
+        s.sendall(b"x" * 5000 + b"\n")
+        expect_error(s, "longer than 4096 bytes")
+        assert line(s) == b"", "not closed after an oversized line"
+    elif kind == 3:
+        pass  # connect and close
+    elif kind == 4:
+        s.sendall(b'{"cmd":\n[1,2]\n{"cmd":"nope"}\n{"cmd":"throttle","vcpu":0}\n')
+        expect_error(s, "not JSON")
+        expect_error(s, "not an array")
+        expect_error(s, 'unknown command "nope"')
+        expect_error(s, 'missing "us"')
+    elif kind == 5:
+        s.sendall(b'{"cmd":"state"\x00}\n')
+        expect_error(s, "NUL byte")
+    elif kind == 6 and i % 16 == 6:
+        # never reads: its replies wait in the server, which must not wait for it
+        s.sendall(b'{"cmd":"stats"}\n' * 10)
+        held.append(s)
+        continue
+    elif kind == 6:
+        # more replies at once than the server keeps for a client: dropped unanswered
+        s.sendall(b'{"cmd":"stats"}\n' * 512)
+        assert line(s) == b"", "a client over the reply limit was not dropped"
+    else:
+        s.sendall(b'\xff\xfe{"cmd":"state"}\n')
+        expect_error(s, "not JSON")
+    s.close()
+
+# with the clients that never read still connected
+s = conn()
+s.sendall(b'{"cmd":"state"}\n')
+r = json.loads(line(s))
+assert r["ok"] and len(r["vcpus"]) == 16, r
+print("garbage: ok, %d silent clients held" % len(held))
+PY
+	[ $? -eq 0 ] || { ctl_fail "a garbage client got an unexpected answer: $(tail -n 1 "$tmp/ctl.err")"; return; }
+	sed 's/^/       /' "$tmp/ctl.out"
+	kill -0 "$pid" 2>/dev/null || { ctl_fail "the VM died"; return; }
+	grep -q "bytes of replies unread; disconnecting it" "$tmp/err" ||
+		{ ctl_fail "no client was dropped for unread replies"; return; }
+	ctl resume
+	[ "$crc" -eq 0 ] || { ctl_fail "resume after the garbage: exit $crc"; return; }
+	ctl state
+	[ "$crc" -eq 0 ] && grep -q "^vm garbage: running" "$tmp/ctl.out" ||
+		{ ctl_fail "state after the garbage: exit $crc, or not running"; return; }
+	ctl_vm_end
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$tmp/err" && { fail "sanitizer report"; return; }
+	pass
+}
+
+t_ctl_second_vm_on_the_same_socket_is_refused() {
+	local rc2
+	ctl_vm "$RTVMM" twice vcpus=1 '[sched]' policy=other || { ctl_fail "the VM did not start"; return; }
+	timeout 60 "$RTVMM" run "$tmp/twice.ini" >"$tmp/out2" 2>"$tmp/err2"
+	rc2=$?
+	sed 's/^/       | second: /' "$tmp/err2"
+	[ "$rc2" -eq 2 ] || { ctl_fail "second VM: exit $rc2, expected 2"; return; }
+	grep -q "another VM is listening" "$tmp/err2" || { ctl_fail "the refusal does not say why"; return; }
+	grep -q "vCPUs running" "$tmp/err2" && { ctl_fail "the second VM started"; return; }
+	ctl state
+	[ "$crc" -eq 0 ] || { ctl_fail "the first VM no longer answers: exit $crc"; return; }
+	# killed, the first leaves a stale socket; the next start replaces it
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	[ -S "$sock" ] || { fail "no stale socket after SIGKILL (nothing to test)"; return; }
+	run "$RTVMM" run "$tmp/twice.ini" --set probe.duration=1
+	[ "$rc" -eq 0 ] || { fail "start over a stale socket: exit $rc, expected 0"; return; }
+	grep -q "replaced the stale socket" "$tmp/err" || { fail "the stale socket was not replaced"; return; }
+	[ -e "$sock" ] && { fail "the socket is left behind"; return; }
+	pass
+}
+
+t_ctl_missing_socket_exits_1_usage_exits_2() {
+	local s=$tmp/none.sock args
+	run "$RTVMM" ctl "$s" state
+	[ "$rc" -eq 1 ] || { fail "missing socket: exit $rc, expected 1"; return; }
+	grep -q "no VM is listening on $s (No such file or directory)" "$tmp/err" ||
+		{ fail "the message does not name the socket and the error"; return; }
+	# checked before connecting: a usage error is one even without a VM
+	for args in "" "state now" "reboot" "throttle 1" "throttle one 500" "throttle 1 0" \
+		"make-rt 0 1" "set-affinity 0 3-1" "--bogus state"; do
+		# shellcheck disable=SC2086
+		run "$RTVMM" ctl "$s" $args
+		[ "$rc" -eq 2 ] || { fail "ctl SOCKET $args: exit $rc, expected 2"; return; }
+	done
+	run "$RTVMM" ctl
+	[ "$rc" -eq 2 ] || { fail "ctl without arguments: exit $rc, expected 2"; return; }
+	pass
+}
 
 # ONLY=REGEX runs the tests whose names match
 tests=$(declare -F | awk '{print $3}' | grep '^t_' | grep -E -- "${ONLY:-.}")
