@@ -6,6 +6,7 @@
  */
 #include "vm.h"
 
+#include "boot/acpi.h"
 #include "cpuid.h"
 #include "log.h"
 
@@ -355,7 +356,31 @@ int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_p
 	return -EINVAL;
 }
 
-/* What a stock Linux kernel probes: its console, the RTC, the reset line, PCI. */
+/*
+ * Hardware-reduced ACPI tells Linux there is no 8259 PIC, so it never programs one; but
+ * KVM's starts unmasked at vector base 0, and an ISA interrupt reaching it would arrive
+ * through the boot vCPU's LINT0 as an exception vector. Masking it leaves the I/O APIC
+ * as the only path.
+ */
+static int vm_mask_pic(struct vm *vm)
+{
+	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip ic = { .chip_id = chip };
+		int ret = kvm_ioctl(vm->fd, KVM_GET_IRQCHIP, &ic);
+
+		if (ret >= 0) {
+			ic.chip.pic.imr = 0xff;
+			ret = kvm_ioctl(vm->fd, KVM_SET_IRQCHIP, &ic);
+		}
+		if (ret < 0) {
+			log_err("masking the 8259 PIC: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* What a stock Linux kernel probes: its console, the RTC, the reset line, PCI, ACPI. */
 static int vm_setup_pc_devices(struct vm *vm)
 {
 	struct dev_power_sink power = { power_sink, vm };
@@ -376,7 +401,12 @@ static int vm_setup_pc_devices(struct vm *vm)
 	if (ret)
 		return ret;
 	vm->pc_devices |= VM_DEV_I8042;
-	return pci_init(&vm->pci, &vm->io_bus);
+	ret = pci_init(&vm->pci, &vm->io_bus);
+	if (!ret)
+		ret = acpi_pm_init(&vm->acpi_pm, &vm->io_bus, ACPI_PM_PORT, power);
+	if (!ret)
+		ret = vm_mask_pic(vm);
+	return ret;
 }
 
 static int vm_setup_devices(struct vm *vm)

@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "console.h"
 #include "dev/debugcon.h"
+#include "dev/acpi_pm.h"
 #include "dev/debugexit.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
@@ -95,6 +96,7 @@ struct vm {
 	struct rtc rtc;			/* CMOS RTC: 0x70-0x71 */
 	struct i8042 i8042;		/* its reset line: 0x60, 0x64 */
 	struct pci_noop pci;		/* config ports answering "no device": 0xcf8-0xcff */
+	struct acpi_pm acpi_pm;		/* ACPI sleep and reset registers: power-off, reset */
 	unsigned pc_devices;		/* VM_DEV_* that were set up and need a fini */
 	unsigned nr_vcpus;
 	struct vcpu **vcpus;

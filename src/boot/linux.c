@@ -5,6 +5,7 @@
  */
 #include "linux.h"
 
+#include "acpi.h"
 #include "bzimage.h"
 #include "cpu.h"
 #include "longmode.h"
@@ -163,8 +164,17 @@ static int place(struct vm *vm, const struct bzimage_info *info, uint64_t initrd
 int linux_load(struct vm *vm)
 {
 	const struct cfg *cfg = vm->cfg;
-	const struct bzimage_range acpi = { LINUX_ACPI_ADDR, LINUX_ACPI_BYTES,
+	const struct bzimage_range acpi = { ACPI_REGION_START,
+					    ACPI_REGION_END - ACPI_REGION_START,
 					    BZIMAGE_E820_RESERVED };
+	const struct acpi_config acpi_cfg = {
+		.nr_vcpus = vm->nr_vcpus,
+		.lapic_addr = 0xfee00000,
+		.ioapic_addr = 0xfec00000,
+		.pm_port = ACPI_PM_PORT,
+		.uart_irq = VM_COM1_IRQ,
+		.rtc_century = 0x32,
+	};
 	struct boot_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
 	size_t cmdline_bytes = strlen(cfg->boot.cmdline) + 1;
 	struct bzimage_layout layout;
@@ -206,12 +216,12 @@ int linux_load(struct vm *vm)
 	       cmdline_bytes);
 	longmode_build(vm->mem, &linux_tables);
 
-	/*
-	 * TODO(acpi): acpi_build() (src/boot/acpi.h) writes the RSDP, MADT and the other
-	 * tables into [LINUX_ACPI_ADDR, + LINUX_ACPI_BYTES), which the e820 map below
-	 * already reserves, and returns the RSDP's address for rsdp. Until it is called
-	 * here, rsdp stays 0 and Linux finds no ACPI tables: it boots on vCPU 0 alone.
-	 */
+	/* ACPI is how Debian's kernel finds the other vCPUs and powers off */
+	ret = acpi_build(vm->mem, vm->mem_bytes, &acpi_cfg, &rsdp);
+	if (ret) {
+		log_err("ACPI tables for %u vCPUs: %s", vm->nr_vcpus, strerror(-ret));
+		goto out;
+	}
 	n = bzimage_e820(vm->mem_bytes, &acpi, 1, e820, E820_MAX_ENTRIES_ZEROPAGE);
 	bp = vm_gpa_to_hva(vm, layout.zero_page, sizeof(*bp));
 	ret = n < 0 ? n : bzimage_fill_params(bp, image, &info, &layout, rsdp, e820, (unsigned)n);

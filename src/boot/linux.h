@@ -37,8 +37,6 @@
 #define LINUX_STACK_TOP		0x10000ULL
 #define LINUX_BOOT_CS		0x10	/* boot.rst: __BOOT_CS */
 #define LINUX_BOOT_DS		0x18	/* boot.rst: __BOOT_DS */
-#define LINUX_ACPI_ADDR		0xe0000ULL
-#define LINUX_ACPI_BYTES	0x20000ULL
 
 struct vm;
 

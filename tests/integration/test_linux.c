@@ -19,6 +19,7 @@
 #include "../../config/config.h"
 #include "../../src/boot/bzimage.h"
 #include "../../src/boot/cpu.h"
+#include "../../src/boot/acpi.h"
 #include "../../src/boot/linux.h"
 #include "../../src/run.h"
 #include "../../src/vm.h"
@@ -241,7 +242,7 @@ static void test_linux_memory_and_pit(void **state)
 	assert_int_equal(bp->hdr.cmd_line_ptr, BZIMAGE_CMDLINE_ADDR);
 	assert_string_equal((const char *)f->vm->mem + BZIMAGE_CMDLINE_ADDR, CMDLINE);
 	assert_int_equal(bp->e820_entries, 3);
-	assert_int_equal(bp->e820_table[1].addr, LINUX_ACPI_ADDR);
+	assert_int_equal(bp->e820_table[1].addr, ACPI_REGION_START);
 	assert_int_equal(bp->e820_table[2].addr + bp->e820_table[2].size, 64 << 20);
 	/* a kernel VM has the in-kernel PIT */
 	assert_int_equal(kvm_ioctl(f->vm->fd, KVM_GET_PIT2, &pit), 0);
