@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 static int block_signals(sigset_t *stop)
@@ -39,9 +40,39 @@ static int block_signals(sigset_t *stop)
 	return -pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
-/* Waits until the VM ends or a stop signal arrives. */
-static int event_loop(struct vm *vm, int sig_fd)
+static uint64_t now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The epoll timeout until the next tick (-1: no ticks), and the tick itself when it
+ * is due; `next` is the due time in CLOCK_MONOTONIC milliseconds.
+ */
+static int hooks_tick(const struct run_hooks *h, struct vm *vm, uint64_t *next)
+{
+	uint64_t now;
+
+	if (!h || !h->tick || !h->tick_ms)
+		return -1;
+	now = now_ms();
+	if (!*next) {
+		*next = now + h->tick_ms;
+	} else if (now >= *next) {
+		h->tick(h->ctx, vm);
+		/* no burst of ticks after a stall: the next one is a period from now */
+		*next = now + h->tick_ms;
+	}
+	return (int)(*next - now);
+}
+
+/* Waits until the VM ends or a stop signal arrives. */
+static int event_loop(struct vm *vm, int sig_fd, const struct run_hooks *hooks)
+{
+	uint64_t next_tick = 0;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN };
 
@@ -54,7 +85,7 @@ static int event_loop(struct vm *vm, int sig_fd)
 
 	while (atomic_load(&vm->end) == VM_END_NONE) {
 		struct epoll_event events[4];
-		int n = epoll_wait(ep, events, 4, -1);
+		int n = epoll_wait(ep, events, 4, hooks_tick(hooks, vm, &next_tick));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -239,6 +270,11 @@ static void report_end(const struct vm *vm, enum vm_end end)
 
 int run_vm(const struct cfg *cfg)
 {
+	return run_vm_hooks(cfg, NULL);
+}
+
+int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
+{
 	struct plan *plan = NULL;
 	struct vm *vm = NULL;
 	sigset_t stop;
@@ -292,12 +328,18 @@ int run_vm(const struct cfg *cfg)
 	}
 	log_info("%s: %u vCPUs running", cfg->vm.name, vm->nr_vcpus);
 	log_placement(vm);
-	event_loop(vm, sig_fd);
+	if (hooks && hooks->started)
+		hooks->started(hooks->ctx, vm);
+	event_loop(vm, sig_fd, hooks);
+	if (hooks && hooks->ending)
+		hooks->ending(hooks->ctx, vm);
 	vm_stop(vm);
 
 	end = atomic_load(&vm->end);
 	print_exit_summary(vm);
-	if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
+	if (hooks && hooks->ended)
+		hooks->ended(hooks->ctx, vm, end);
+	else if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
 		probe_print(vm, stdout);
 	report_end(vm, end);
 	code = vm_exit_code(end, vm->end_status);
