@@ -30,7 +30,7 @@ int runnable_parse_stat(const char *text, char *state, int *cpu, char comm[16])
 	comm[len] = '\0';
 	*state = close[2];
 	/* after ')' comes field 3 (state); the CPU is field 39 */
-	p = close + 1;
+	p = close;
 	for (field = 2; field < 39; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
