@@ -133,7 +133,7 @@ static void cfg_for_probe(struct jitter *j)
 {
 	const struct jitter_opts *o = j->o;
 	struct cfg *cfg = j->cfg;
-	bool delayed = cfg->sched.defaults.delay_rt;
+	bool delayed = false;
 
 	j->report.kernel_replaced = cfg->boot.payload != CFG_PAYLOAD_PROBE;
 	cfg->boot.payload = CFG_PAYLOAD_PROBE;
@@ -141,7 +141,8 @@ static void cfg_for_probe(struct jitter *j)
 	cfg->boot.payload_path[0] = '\0';
 	cfg->sched.defaults.delay_rt = false;
 	for (unsigned i = 0; i < cfg->vm.vcpus; i++) {
-		delayed |= cfg->vcpu[i].sched.delay_rt;
+		delayed |= cfg->vcpu[i].sched.delay_rt &&
+			   cfg->vcpu[i].sched.policy != CFG_POLICY_OTHER;
 		cfg->vcpu[i].sched.delay_rt = false;
 	}
 	if (delayed)
