@@ -69,6 +69,7 @@ struct jitter {
 	char (*runnable_comm)[16];
 	cpu_set_t vcpu_cpus;		/* every vCPU CPU */
 	unsigned ticks;
+	uint64_t started_ms, ending_ms;	/* the measurement's bounds, CLOCK_MONOTONIC */
 	bool measured;			/* the VM ran its measurement */
 };
 
@@ -319,6 +320,7 @@ static void hook_started(void *ctx, struct vm *vm)
 	struct jitter *j = ctx;
 
 	snap_vcpus(vm, j->start);
+	j->started_ms = now_ms();
 	time_string(j->report.start_time, sizeof(j->report.start_time));
 	progress_begin(&j->progress, "guest", j->cfg->probe.duration_s);
 }
@@ -339,6 +341,7 @@ static void hook_ending(void *ctx, struct vm *vm)
 	struct jitter *j = ctx;
 
 	snap_vcpus(vm, j->end);
+	j->ending_ms = now_ms();
 	time_string(j->report.end_time, sizeof(j->report.end_time));
 	progress_end(&j->progress);
 	j->measured = true;
@@ -350,19 +353,45 @@ static uint64_t final_exits(unsigned id, const uint64_t *exits)
 	return id == 0 ? exits[EXIT_KIND_IO] > 0 : exits[EXIT_KIND_HLT] > 0;
 }
 
+/*
+ * The figures of vCPU `id`'s record. The guest writes the measured time only when it
+ * finishes: for an interrupted run, the vCPU's time in KVM_RUN stands in (the probe
+ * enters the guest once and spins there until the stop kicks it out), or failing that
+ * the main thread's view of the run, which starts late when RT vCPUs hold every CPU.
+ */
+static int side_of(struct jitter *j, const struct vm *vm, unsigned id, struct report_side *s)
+{
+	const struct probe_record *r = probe_record_of(vm, id);
+	bool wake = j->cfg->probe.mode == CFG_PROBE_WAKE;
+	struct probe_record *copy;
+	uint64_t in_guest_ns;
+	int ret;
+
+	if (!r)
+		return -EFAULT;
+	if (r->done == 1 || r->elapsed_cycles)
+		return report_side_from_record(s, r, vm->tsc_khz, wake);
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, r, sizeof(*copy));
+	in_guest_ns = atomic_load(&vm->vcpus[id]->stats.run_ns);
+	copy->elapsed_cycles = in_guest_ns ? in_guest_ns * vm->tsc_khz / 1000000
+					   : (j->ending_ms - j->started_ms) * vm->tsc_khz;
+	ret = report_side_from_record(s, copy, vm->tsc_khz, wake);
+	free(copy);
+	return ret;
+}
+
 static void hook_ended(void *ctx, struct vm *vm, enum vm_end end)
 {
 	struct jitter *j = ctx;
-	bool wake = j->cfg->probe.mode == CFG_PROBE_WAKE;
 
 	(void)end;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		const struct probe_record *r = probe_record_of(vm, i);
 		struct report_side *s = &j->report.vcpu[i].guest;
 
-		if (!r || report_side_from_record(s, r, vm->tsc_khz, wake))
-			continue;
-		if (!j->measured)
+		if (!j->measured || side_of(j, vm, i, s))
 			continue;
 		s->have_sched = j->start[i].have_sched && j->end[i].have_sched;
 		if (s->have_sched)
