@@ -191,7 +191,11 @@ static bool in_path(const char *prog)
 	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
 		size_t len = strcspn(p, ":");
 
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, len ? p : ".", prog);
+		/* an empty element means the current folder */
+		if (len)
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, p, prog);
+		else
+			snprintf(buf, sizeof(buf), "./%s", prog);
 		if (access(buf, X_OK) == 0)
 			return true;
 		p += len;

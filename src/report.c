@@ -181,16 +181,17 @@ static void warn_core(struct report *r, const struct report_warn_facts *f, unsig
 		for (unsigned j = 0; j < f->nr_vcpus; j++) {
 			if (j != i && CPU_ISSET(c, &f->vcpu[j].cpus)) {
 				report_add_warning(r, "smt_sibling", (int)i,
-						   "vcpu%u shares its core with vcpu%u (SMT sibling "
-						   "CPU %d): each slows the other down", i, j, c);
+						   "vcpu%u shares its core with vcpu%u (SMT "
+						   "sibling CPU %d): each slows the other down",
+						   i, j, c);
 				return;
 			}
 		}
 		if (!CPU_ISSET(c, &f->isolated)) {
 			report_add_warning(r, "smt_sibling", (int)i,
 					   "vcpu%u shares its core with CPU %d (an SMT sibling) "
-					   "that is not isolated: whatever the host runs there slows "
-					   "it down", i, c);
+					   "that is not isolated: whatever the host runs there "
+					   "slows it down", i, c);
 			return;
 		}
 	}
@@ -209,7 +210,8 @@ void report_warn(struct report *r, const struct report_warn_facts *f)
 				   "used its budget; 'sysctl kernel.sched_rt_runtime_us=-1' turns "
 				   "it off (see docs/rt-host-tuning.md)",
 				   f->rt_runtime_us,
-				   f->rt_period_us == HOST_UNKNOWN ? (int64_t)1000000 : f->rt_period_us);
+				   f->rt_period_us == HOST_UNKNOWN ? (int64_t)1000000
+								   : f->rt_period_us);
 	if (!f->emulator_pinned && f->nr_vcpus)
 		report_add_warning(r, "emulator_unpinned", -1,
 				   "the emulator threads are not pinned ([sched] emulator_cpus): "
@@ -222,8 +224,9 @@ void report_warn(struct report *r, const struct report_warn_facts *f)
 		if (v->runnable)
 			report_add_warning(r, "runnable_threads", (int)i,
 					   "vcpu%u: %u other runnable thread%s seen on its CPU "
-					   "(e.g. '%s'): they compete with the vCPU", i, v->runnable,
-					   v->runnable == 1 ? "" : "s", v->runnable_comm);
+					   "(e.g. '%s'): they compete with the vCPU", i,
+					   v->runnable, v->runnable == 1 ? "" : "s",
+					   v->runnable_comm);
 		if (!f->wake && v->probe_exits)
 			report_add_warning(r, "probe_exits", (int)i,
 					   "vcpu%u: probe exited %" PRIu64 " time%s - the figures "
@@ -231,8 +234,8 @@ void report_warn(struct report *r, const struct report_warn_facts *f)
 					   v->probe_exits == 1 ? "" : "s");
 		if (!v->done)
 			report_add_warning(r, "incomplete", (int)i,
-					   "vcpu%u did not finish its measurement: its figures cover "
-					   "part of the run", i);
+					   "vcpu%u did not finish its measurement: its figures "
+					   "cover part of the run", i);
 	}
 	if (f->duration_s < REPORT_SHORT_RUN_S)
 		report_add_warning(r, "short_run", -1,
@@ -394,7 +397,8 @@ void report_print(FILE *out, const struct report *r)
 	if (r->baseline)
 		fprintf(out, "baseline: the same loop in host threads on the same CPUs with the "
 			     "same policy, measured first.\nnote: each side's loop period differs "
-			     "(reading the TSC may trap in the guest); compare gaps, not samples\n");
+			     "(reading the TSC may trap in the guest); compare gaps, not "
+			     "samples\n");
 	for (unsigned i = 0; i < r->nr_vcpus; i++)
 		print_vcpu(out, r, i);
 	if (r->nr_warnings)
@@ -637,6 +641,8 @@ json_t *report_to_json(const struct report *r)
 		set(o, "baseline", b, &ok);
 		for (unsigned i = 0; i < r->nr_vcpus; i++) {
 			const struct report_side *g = &r->vcpu[i].guest, *h = &r->vcpu[i].host;
+			bool p99 = g->pct[1].valid && h->pct[1].valid && !g->pct[1].overflow &&
+				   !h->pct[1].overflow;
 			json_t *q = json_object();
 			char key[16];
 
@@ -647,10 +653,8 @@ json_t *report_to_json(const struct report *r)
 			}
 			set(q, "max", g->events && h->events ? ratio_json(g->max_us, h->max_us)
 							      : json_null(), &ok);
-			set(q, "p99", g->pct[1].valid && h->pct[1].valid && !g->pct[1].overflow &&
-					      !h->pct[1].overflow
-					      ? ratio_json((double)g->pct[1].us, (double)h->pct[1].us)
-					      : json_null(), &ok);
+			set(q, "p99", p99 ? ratio_json((double)g->pct[1].us, (double)h->pct[1].us)
+					  : json_null(), &ok);
 			set(q, "lost", ratio_json(g->lost_pct, h->lost_pct), &ok);
 			set(ratios, key, q, &ok);
 		}

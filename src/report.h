@@ -81,7 +81,7 @@ struct report_side {
 	bool have_exits;
 	uint64_t exits[EXIT_KIND_COUNT];
 	uint64_t exits_total;
-	uint64_t probe_exits;	/* noise: exits beyond the final one, whose cost is in the figures */
+	uint64_t probe_exits;	/* noise: exits besides the final one (cost included) */
 };
 
 /*
@@ -122,7 +122,7 @@ struct report {
 	char vm[64];
 	char version[32];
 	char cmdline[512];
-	bool kernel_replaced;	/* the config boots a kernel or a payload; the probe ran instead */
+	bool kernel_replaced;	/* the config boots a kernel/payload; the probe ran instead */
 	bool wake;		/* wake mode; false: noise */
 	unsigned duration_s;
 	unsigned threshold_us;
@@ -150,7 +150,7 @@ void report_add_warning(struct report *r, const char *kind, int vcpu, const char
 /* What the warnings are decided from, per vCPU. */
 struct report_warn_vcpu {
 	cpu_set_t cpus;		/* where the vCPU thread runs */
-	cpu_set_t core;		/* every CPU of the cores of `cpus` (SMT siblings included) */
+	cpu_set_t core;		/* every CPU of the cores of `cpus`, SMT siblings included */
 	bool rt;		/* SCHED_RR or SCHED_FIFO */
 	bool done;
 	uint64_t probe_exits;
