@@ -431,6 +431,9 @@ static void read_cmdline(struct host_facts *f, const char *proc_root)
 			 sizeof(f->split_lock_arg));
 }
 
+/* KVM's vendor modules, hardware first: a host has one of them. */
+static const char *const kvm_modules[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+
 int host_read(struct host_facts *f, const char *sys_root, const char *proc_root)
 {
 	char buf[8192];
@@ -466,7 +469,21 @@ int host_read(struct host_facts *f, const char *sys_root, const char *proc_root)
 						 &f->nohz_full) == 0;
 	read_cmdline(f, proc_root);
 	f->split_lock_flag = cpuinfo_has_flag(proc_root, "split_lock_detect");
+	for (size_t i = 0; i < sizeof(kvm_modules) / sizeof(kvm_modules[0]); i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "/module/%s", kvm_modules[i]);
+		if (path_exists(sys_root, rel)) {
+			snprintf(f->kvm_module, sizeof(f->kvm_module), "%s", kvm_modules[i]);
+			break;
+		}
+	}
 	return 0;
+}
+
+bool host_kvm_is_hardware(const struct host_facts *f)
+{
+	return !strcmp(f->kvm_module, "kvm_intel") || !strcmp(f->kvm_module, "kvm_amd");
 }
 
 int host_core_sched_probe(void)

@@ -88,7 +88,17 @@ struct host_facts {
 	bool rcu_nocbs_given;	/* "rcu_nocbs" present, possibly without a value */
 	char split_lock_arg[32];
 	bool split_lock_flag;	/* "split_lock_detect" in <proc>/cpuinfo flags */
+
+	/* KVM: the vendor module loaded (<sys>/module/NAME); "" = none found. */
+	char kvm_module[16];	/* kvm_intel, kvm_amd or kvm_pvm (software, no VT-x/AMD-V) */
 };
+
+/*
+ * Whether this host's KVM runs guests with hardware virtualization (kvm_intel,
+ * kvm_amd). kvm_pvm virtualizes in software: small guests run, a stock Linux kernel
+ * does not boot.
+ */
+bool host_kvm_is_hardware(const struct host_facts *f);
 
 /* Set every fact to "unknown / absent". */
 void host_facts_init(struct host_facts *f);

@@ -5,7 +5,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libinih-dev libjansson-dev libcmocka-dev libnuma-dev
-libhwloc-dev libcgroup-dev libseccomp-dev gnuplot-nox busybox-static cpio procps"
+libhwloc-dev libcgroup-dev libseccomp-dev gnuplot-nox busybox-static cpio procps
+qemu-system-x86 xz-utils"
 
 missing=""
 for p in $PACKAGES; do

@@ -82,29 +82,7 @@ static void measure_noise(struct baseline_thread *t)
 	r->elapsed_cycles = now - start;
 }
 
-/*
- * One wake-up `late_ns` after its deadline. Every wake-up is an event of the histogram
- * (so percentiles are over all wake-ups); those later than the threshold are gaps.
- * lost_cycles sums the lateness, for the average.
- */
-static void account_wake(struct probe_record *r, uint64_t late_ns, uint64_t threshold_ns,
-			 uint64_t us_mult, bool first)
-{
-	uint64_t us = probe_cycles_to_us(late_ns, us_mult);
-
-	if (us < PROBE_HIST_BUCKETS)
-		r->hist[us]++;
-	else
-		r->overflows++;
-	if (late_ns > threshold_ns)
-		r->gaps++;
-	r->lost_cycles += late_ns;
-	if (late_ns > r->max_cycles)
-		r->max_cycles = late_ns;
-	if (first || late_ns < r->min_cycles)
-		r->min_cycles = late_ns;
-}
-
+/* Wake mode in nanoseconds, on the guest's period grid and with its accounting. */
 static void measure_wake(struct baseline_thread *t)
 {
 	struct baseline *b = t->b;
@@ -122,16 +100,9 @@ static void measure_wake(struct baseline_thread *t)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
 		now = mono_ns(CLOCK_MONOTONIC);
-		account_wake(r, now > next ? now - next : 0, threshold, us_mult, n == 0);
-		atomic_store_explicit(&t->progress, ++n, memory_order_relaxed);
-		next += interval;
 		/* deadlines already past are missed, not served late one after another */
-		if (now >= next) {
-			uint64_t skipped = (now - next) / interval + 1;
-
-			r->missed += skipped;
-			next += skipped * interval;
-		}
+		next = probe_wake_account(r, next, now, interval, threshold, us_mult);
+		atomic_store_explicit(&t->progress, ++n, memory_order_relaxed);
 	}
 	r->samples = n;
 	r->elapsed_cycles = now - start;

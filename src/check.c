@@ -193,6 +193,22 @@ static void kvm_items(struct ctx *c)
 	if (!k->caps_known)
 		return;
 
+	/* which KVM: only hardware virtualization boots a stock Linux kernel */
+	if (host_kvm_is_hardware(c->h)) {
+		it = item(c, CHECK_OK, "kvm-virtualization");
+		FOUND(it, "%s: hardware virtualization; Linux guests and the probe run",
+		      c->h->kvm_module);
+	} else {
+		it = item(c, CHECK_WARN, "kvm-virtualization");
+		if (c->h->kvm_module[0])
+			FOUND(it, "%s: software virtualization; the built-in probe runs, a stock"
+				  " Linux kernel does not boot", c->h->kvm_module);
+		else
+			FOUND(it, "no kvm_intel or kvm_amd module: Linux guests may not boot");
+		FIX(it, "a host with VT-x or AMD-V enabled in firmware and kvm_intel or kvm_amd"
+			" loaded (docs/testing.md describes a QEMU test host for Linux guests)");
+	}
+
 	it = item(c, k->irqchip ? CHECK_OK : CHECK_FAIL, "kvm-irqchip");
 	FOUND(it, "KVM_CAP_IRQCHIP %s", k->irqchip ? "present" : "absent");
 	if (!k->irqchip)

@@ -78,3 +78,10 @@ void cpuid_fixup(struct kvm_cpuid2 *cpuid, unsigned id, unsigned nr_vcpus)
 		}
 	}
 }
+
+void cpuid_set_tsc_deadline(struct kvm_cpuid2 *cpuid)
+{
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ecx |= 1u << 24;
+}

@@ -62,7 +62,8 @@ struct exit_info exit_decode(const struct kvm_run *run)
 		e = (struct exit_info){ EXIT_KIND_HLT, EXIT_ACT_HALT, false, 0 };
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		e = (struct exit_info){ EXIT_KIND_SHUTDOWN, EXIT_ACT_CRASH, false, 0 };
+		/* a PC resets on a triple fault; Linux even uses it as its last way to reboot */
+		e = (struct exit_info){ EXIT_KIND_SHUTDOWN, EXIT_ACT_RESET, false, 0 };
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		e = system_event(run);
@@ -106,7 +107,7 @@ void exit_describe(const struct kvm_run *run, const struct exit_info *info, char
 {
 	switch (info->kind) {
 	case EXIT_KIND_SHUTDOWN:
-		snprintf(buf, len, "the guest triple-faulted (KVM_EXIT_SHUTDOWN)");
+		snprintf(buf, len, "the guest triple-faulted (KVM_EXIT_SHUTDOWN), which resets a PC");
 		break;
 	case EXIT_KIND_SYSTEM_EVENT:
 		snprintf(buf, len, "the guest requested %s (system event %llu)",

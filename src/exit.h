@@ -33,8 +33,8 @@ enum exit_action {
 	EXIT_ACT_MMIO,		/* dispatch run->mmio to the MMIO bus */
 	EXIT_ACT_HALT,		/* the vCPU halted with no in-kernel irqchip to wake it */
 	EXIT_ACT_POWEROFF,	/* the guest asked to power off */
-	EXIT_ACT_RESET,		/* the guest asked to reset */
-	EXIT_ACT_CRASH,		/* the guest crashed (triple fault, crash event) */
+	EXIT_ACT_RESET,		/* the guest asked to reset, or triple-faulted */
+	EXIT_ACT_CRASH,		/* the guest crashed (a crash event) */
 	EXIT_ACT_FAIL,		/* KVM could not run the vCPU: a VMM or host failure */
 };
 

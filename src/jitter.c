@@ -260,7 +260,7 @@ static int run_baseline(struct jitter *j)
 	for (unsigned i = 0; !ret && i < n; i++) {
 		struct report_side *s = &j->report.vcpu[i].host;
 
-		ret = report_side_from_record(s, b->t[i].record, b->tsc_khz, wake);
+		ret = report_side_from_record(s, b->t[i].record, b->tsc_khz);
 		s->have_sched = b->t[i].have_sched;
 		s->sched = b->t[i].sched;
 	}
@@ -366,7 +366,6 @@ static uint64_t final_exits(unsigned id, const uint64_t *exits)
 static int side_of(struct jitter *j, const struct vm *vm, unsigned id, struct report_side *s)
 {
 	const struct probe_record *r = probe_record_of(vm, id);
-	bool wake = j->cfg->probe.mode == CFG_PROBE_WAKE;
 	struct probe_record *copy;
 	uint64_t in_guest_ns;
 	int ret;
@@ -374,7 +373,7 @@ static int side_of(struct jitter *j, const struct vm *vm, unsigned id, struct re
 	if (!r)
 		return -EFAULT;
 	if (r->done == 1 || r->elapsed_cycles)
-		return report_side_from_record(s, r, vm->tsc_khz, wake);
+		return report_side_from_record(s, r, vm->tsc_khz);
 	copy = malloc(sizeof(*copy));
 	if (!copy)
 		return -ENOMEM;
@@ -382,7 +381,7 @@ static int side_of(struct jitter *j, const struct vm *vm, unsigned id, struct re
 	in_guest_ns = atomic_load(&vm->vcpus[id]->stats.run_ns);
 	copy->elapsed_cycles = in_guest_ns ? in_guest_ns * vm->tsc_khz / 1000000
 					   : (j->ending_ms - j->started_ms) * vm->tsc_khz;
-	ret = report_side_from_record(s, copy, vm->tsc_khz, wake);
+	ret = report_side_from_record(s, copy, vm->tsc_khz);
 	free(copy);
 	return ret;
 }

@@ -63,15 +63,8 @@ bool report_ratio(double guest, double host, double *ratio)
 	return true;
 }
 
-uint64_t report_record_sum_cycles(const struct probe_record *r, bool wake)
-{
-	/* HOOK (wake mode): use the record's own sum of lateness once the guest has one */
-	(void)wake;
-	return r->lost_cycles;
-}
-
 int report_side_from_record(struct report_side *s, const struct probe_record *r,
-			    double tsc_khz, bool wake)
+			    double tsc_khz)
 {
 	double khz = tsc_khz > 0 ? tsc_khz : 1;
 	struct report_hist h;
@@ -95,7 +88,7 @@ int report_side_from_record(struct report_side *s, const struct probe_record *r,
 	if (s->events) {
 		s->min_us = r->min_cycles * 1e3 / khz;
 		s->max_us = r->max_cycles * 1e3 / khz;
-		s->avg_us = report_record_sum_cycles(r, wake) * 1e3 / khz / s->events;
+		s->avg_us = r->sum_cycles * 1e3 / khz / s->events;
 	}
 	for (int i = 0; i < REPORT_NR_PCT; i++)
 		report_percentile(&h, report_pct_per10k[i], &s->pct[i]);
@@ -340,7 +333,8 @@ static void print_vcpu(FILE *out, const struct report *r, unsigned i)
 	fprintf(out, "%s\n", g->present && !g->done ? " (incomplete)" : "");
 	if (r->baseline)
 		fprintf(out, "  %-26s %14s %14s %12s\n", "", "guest", "host", "guest/host");
-	ROW("loop period (ns)", F_DEC1, period_ns, samples, false, false);
+	ROW(r->wake ? "timer period (ns)" : "loop period (ns)", F_DEC1, period_ns, samples, false,
+	    false);
 	ROW(r->wake ? "wake-ups" : "samples", F_INT, seconds, samples, false, false);
 	ROW(r->wake ? "late wake-ups" : "gaps", F_INT, seconds, gaps, false, false);
 	ROW(r->wake ? "late wake-ups per second" : "gaps per second", F_DEC1, gaps_per_s,
@@ -396,9 +390,10 @@ void report_print(FILE *out, const struct report *r)
 			     "instead, with the config's topology, placement and scheduling\n");
 	if (r->baseline)
 		fprintf(out, "baseline: the same loop in host threads on the same CPUs with the "
-			     "same policy, measured first.\nnote: each side's loop period differs "
-			     "(reading the TSC may trap in the guest); compare gaps, not "
-			     "samples\n");
+			     "same policy, measured first.\n");
+	if (r->baseline && !r->wake)
+		fprintf(out, "note: each side's loop period differs (reading the TSC may trap in "
+			     "the guest); compare gaps, not samples\n");
 	for (unsigned i = 0; i < r->nr_vcpus; i++)
 		print_vcpu(out, r, i);
 	if (r->nr_warnings)

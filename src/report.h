@@ -70,7 +70,7 @@ struct report_side {
 	double seconds;		/* measured time */
 	double period_ns;	/* noise: the loop's own period; wake: the timer period */
 	double gaps_per_s;
-	double lost_pct;	/* noise: gap time / measured time; wake: summed lateness / time */
+	double lost_pct;	/* the gaps' summed length (wake: lateness) over the measured time */
 	double min_us, avg_us, max_us;	/* valid when events > 0 */
 	struct report_pct pct[REPORT_NR_PCT];
 	bool done;		/* the measurement ran to its end */
@@ -86,21 +86,14 @@ struct report_side {
 
 /*
  * Fills `s` from a record whose cycles tick at `tsc_khz` (1000000 for a record kept in
- * nanoseconds). Copies the histogram: returns 0 or -ENOMEM. The host accounting and
- * exit fields are left for the caller.
+ * nanoseconds); the average is the record's sum_cycles over its events, in either mode.
+ * Copies the histogram: returns 0 or -ENOMEM. The host accounting and exit fields are
+ * left for the caller.
  */
 int report_side_from_record(struct report_side *s, const struct probe_record *r,
-			    double tsc_khz, bool wake);
+			    double tsc_khz);
 /* Frees the histogram copy; accepts a zeroed side. */
 void report_side_fini(struct report_side *s);
-
-/*
- * The sum of the events' values in cycles, for the average. Noise mode: the gaps' excess
- * (lost_cycles). Wake mode: HOOK for the guest's wake-mode record; until it carries a
- * sum of its own, lost_cycles is taken to hold the summed lateness (as the host baseline
- * records it).
- */
-uint64_t report_record_sum_cycles(const struct probe_record *r, bool wake);
 
 struct report_vcpu {
 	char cpus[64];		/* host CPUs, cpulist */

@@ -40,6 +40,99 @@ static int block_signals(sigset_t *stop)
 	return -pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
+/*
+ * The serial console's input: stdin feeds the guest's UART. Bytes the UART cannot take
+ * yet wait here, and stdin leaves the epoll set until the UART says it has room (on the
+ * VM's eventfd), so a paste larger than the FIFO neither spins nor gets lost.
+ */
+struct serial_in {
+	int fd;			/* -1: no input (none configured, or it ended) */
+	bool polled;		/* fd is in the epoll set */
+	bool file;		/* a regular file, which epoll refuses: always readable */
+	uint8_t buf[512];
+	size_t off, len;	/* buf[off, len) still waits for room in the UART */
+};
+
+static void serial_in_start(struct serial_in *in, struct vm *vm, int ep)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = console_input_fd(&vm->console);
+
+	in->fd = -1;
+	if (!(vm->pc_devices & VM_DEV_UART) || fd < 0)
+		return;
+	/* a background job must not read the terminal: the kernel would stop it */
+	if (isatty(fd) && tcgetpgrp(fd) != getpgrp()) {
+		log_info("console: rtvmm runs in the background, the guest gets no input");
+		return;
+	}
+	if (console_input_start(&vm->console)) {
+		log_warn("console: cannot set up the terminal for input; the guest gets none");
+		return;
+	}
+	in->fd = fd;
+	ev.data.fd = fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0)
+		in->polled = true;
+	else
+		in->file = errno == EPERM;
+	if (!in->polled && !in->file)
+		in->fd = -1;
+	else if (isatty(fd))
+		log_info("console: Ctrl-A x quits, Ctrl-A h for help");
+}
+
+static void serial_in_poll(struct serial_in *in, int ep, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = in->fd };
+
+	if (in->file || in->polled == on)
+		return;
+	epoll_ctl(ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, in->fd, &ev);
+	in->polled = on;
+}
+
+/* Offers the waiting bytes to the UART; stdin is polled again once all are taken. */
+static void serial_in_flush(struct serial_in *in, struct vm *vm, int ep)
+{
+	if (in->fd < 0)
+		return;
+	in->off += uart_receive(&vm->uart, in->buf + in->off, in->len - in->off);
+	if (in->off == in->len)
+		in->off = in->len = 0;
+	serial_in_poll(in, ep, in->off == in->len);
+}
+
+/* Whether the input is a file with bytes to read: then the loop must not block. */
+static bool serial_in_ready(const struct serial_in *in)
+{
+	return in->fd >= 0 && in->file && in->off == in->len;
+}
+
+static void serial_in_read(struct serial_in *in, struct vm *vm, int ep)
+{
+	unsigned events = 0;
+	ssize_t n;
+
+	if (in->fd < 0 || in->off != in->len)
+		return;
+	n = console_input_read(&vm->console, in->buf, sizeof(in->buf), &events);
+	if (n > 0) {
+		in->off = 0;
+		in->len = (size_t)n;
+		serial_in_flush(in, vm, ep);
+	}
+	if (events & CONSOLE_EV_QUIT)
+		vm_end(vm, VM_END_STOPPED, 0, "stopped from the console (Ctrl-A x)");
+	if (n < 0 && n != -EAGAIN && n != -EINTR)
+		events |= CONSOLE_EV_EOF;
+	if (events & CONSOLE_EV_EOF) {
+		/* the guest keeps running without input, as with a closed terminal */
+		serial_in_poll(in, ep, false);
+		in->fd = -1;
+	}
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -75,6 +168,7 @@ static int event_loop(struct vm *vm, int sig_fd, const struct run_hooks *hooks)
 	uint64_t next_tick = 0;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct serial_in in = { .fd = -1 };
 
 	if (ep < 0)
 		return -errno;
@@ -82,10 +176,12 @@ static int event_loop(struct vm *vm, int sig_fd, const struct run_hooks *hooks)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
 	ev.data.fd = vm->event_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, vm->event_fd, &ev);
+	serial_in_start(&in, vm, ep);
 
 	while (atomic_load(&vm->end) == VM_END_NONE) {
 		struct epoll_event events[4];
-		int n = epoll_wait(ep, events, 4, hooks_tick(hooks, vm, &next_tick));
+		int timeout = hooks_tick(hooks, vm, &next_tick);
+		int n = epoll_wait(ep, events, 4, serial_in_ready(&in) ? 0 : timeout);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -93,6 +189,8 @@ static int event_loop(struct vm *vm, int sig_fd, const struct run_hooks *hooks)
 			vm_end(vm, VM_END_FAILED, 0, "epoll_wait: %s", strerror(errno));
 			break;
 		}
+		if (serial_in_ready(&in))
+			serial_in_read(&in, vm, ep);
 		for (int i = 0; i < n; i++) {
 			if (events[i].data.fd == sig_fd) {
 				struct signalfd_siginfo si;
@@ -100,12 +198,15 @@ static int event_loop(struct vm *vm, int sig_fd, const struct run_hooks *hooks)
 				if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
 					vm_end(vm, VM_END_STOPPED, 0, "stopped by %s",
 					       sigabbrev_np((int)si.ssi_signo) ?: "a signal");
+			} else if (events[i].data.fd == in.fd) {
+				serial_in_read(&in, vm, ep);
 			} else {
 				uint64_t count;
 
 				if (read(vm->event_fd, &count, sizeof(count)) < 0 &&
 				    errno != EAGAIN)
 					log_dbg("eventfd: %s", strerror(errno));
+				serial_in_flush(&in, vm, ep);
 			}
 		}
 	}
@@ -159,9 +260,6 @@ static int check_unimplemented(const struct cfg *cfg)
 	if (cfg->vm.on_reset == CFG_ON_RESET_REBOOT)
 		log_warn("[vm] on_reset = reboot is not implemented in this version: a reset "
 			 "ends rtvmm with exit status 3");
-	if (cfg->boot.payload == CFG_PAYLOAD_PROBE && cfg->probe.mode == CFG_PROBE_WAKE)
-		log_warn("[probe] mode = wake is not implemented in this version: the probe "
-			 "runs in noise mode");
 	return 0;
 }
 
@@ -343,6 +441,16 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 		probe_print(vm, stdout);
 	report_end(vm, end);
 	code = vm_exit_code(end, vm->end_status);
+	if (cfg->boot.payload == CFG_PAYLOAD_PROBE && end == VM_END_POWEROFF) {
+		char why[256];
+		const char *reason = probe_exit_reason(vm->end_status, why, sizeof(why));
+
+		/* the probe's own status is not an exit code: a void measurement is a failure */
+		if (reason) {
+			log_err("probe: %s", reason);
+			code = 1;
+		}
+	}
 out:
 	vm_destroy(vm);
 	free(plan);

@@ -42,6 +42,37 @@ static void debugexit_sink(void *ctx, int status)
 	       status);
 }
 
+/* A device's interrupt line: the in-kernel PIC and IOAPIC take it by GSI. */
+static void irq_line_set(void *ctx, unsigned line, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = line, .level = (uint32_t)level };
+
+	int ret = kvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
+
+	if (ret < 0)
+		log_dbg("KVM_IRQ_LINE %u: %s", line, strerror(-ret));
+}
+
+static void power_sink(void *ctx, enum dev_power_event event)
+{
+	/* the first vm_end() wins: Linux repeats its reset write until it takes */
+	if (event == DEV_POWER_OFF)
+		vm_end(ctx, VM_END_POWEROFF, 0, "the guest powered off");
+	else
+		vm_end(ctx, VM_END_RESET, 0, "the guest asked for a reset");
+}
+
+/* The UART has room for input again: the main loop hears it on the VM's eventfd. */
+static void uart_room(void *ctx)
+{
+	struct vm *vm = ctx;
+	uint64_t one = 1;
+
+	if (write(vm->event_fd, &one, sizeof(one)) < 0)
+		log_dbg("eventfd: %s", strerror(errno));
+}
+
 void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	uint64_t low = vm->mem_bytes < VM_LOW_MEM_LIMIT ? vm->mem_bytes : VM_LOW_MEM_LIMIT;
@@ -324,6 +355,30 @@ int vm_cgroup_check_cpus(struct vm *vm, unsigned id, const struct sched_thread_p
 	return -EINVAL;
 }
 
+/* What a stock Linux kernel probes: its console, the RTC, the reset line, PCI. */
+static int vm_setup_pc_devices(struct vm *vm)
+{
+	struct dev_power_sink power = { power_sink, vm };
+	int ret;
+
+	ret = uart_init(&vm->uart, &vm->io_bus, VM_COM1_PORT,
+			(struct dev_irq){ irq_line_set, vm, VM_COM1_IRQ },
+			(struct dev_output){ console_sink, &vm->console },
+			(struct dev_notify){ uart_room, vm });
+	if (ret)
+		return ret;
+	vm->pc_devices |= VM_DEV_UART;
+	ret = rtc_init(&vm->rtc, &vm->io_bus, (struct rtc_clock){ NULL, NULL });
+	if (ret)
+		return ret;
+	vm->pc_devices |= VM_DEV_RTC;
+	ret = i8042_init(&vm->i8042, &vm->io_bus, power);
+	if (ret)
+		return ret;
+	vm->pc_devices |= VM_DEV_I8042;
+	return pci_init(&vm->pci, &vm->io_bus);
+}
+
 static int vm_setup_devices(struct vm *vm)
 {
 	int ret;
@@ -335,8 +390,11 @@ static int vm_setup_devices(struct vm *vm)
 			    (struct dev_output){ console_sink, &vm->console });
 	if (ret)
 		return ret;
-	return debugexit_init(&vm->debugexit, &vm->io_bus, 0xf4,
-			      (struct dev_exit_sink){ debugexit_sink, vm });
+	ret = debugexit_init(&vm->debugexit, &vm->io_bus, 0xf4,
+			     (struct dev_exit_sink){ debugexit_sink, vm });
+	if (ret || vm->cfg->boot.payload != CFG_PAYLOAD_NONE)
+		return ret;
+	return vm_setup_pc_devices(vm);
 }
 
 static enum sched_core_mode core_mode_of(enum cfg_core_sched c)
@@ -356,6 +414,9 @@ static int vm_create_vcpus(struct vm *vm)
 	ret = cpuid_get_supported(&vm->kvm, &cpuid);
 	if (ret)
 		return ret;
+	/* the in-kernel LAPIC (KVM_CREATE_IRQCHIP) has it; the probe's wake mode needs it */
+	if (kvm_sys_cap(&vm->kvm, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		cpuid_set_tsc_deadline(cpuid);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct plan_vcpu *p = &vm->plan->vcpu[i];
 		struct vcpu *vcpu;
@@ -492,6 +553,12 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(vm->vcpus[i]);
 	}
 	free(vm->vcpus);
+	if (vm->pc_devices & VM_DEV_UART)
+		uart_fini(&vm->uart);
+	if (vm->pc_devices & VM_DEV_RTC)
+		rtc_fini(&vm->rtc);
+	if (vm->pc_devices & VM_DEV_I8042)
+		i8042_fini(&vm->i8042);
 	if (vm->event_fd >= 0)
 		close(vm->event_fd);
 	console_fini(&vm->console);

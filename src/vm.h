@@ -12,6 +12,10 @@
 #include "console.h"
 #include "dev/debugcon.h"
 #include "dev/debugexit.h"
+#include "dev/i8042.h"
+#include "dev/pci.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
 #include "kvm.h"
 #include "vcpu.h"
 
@@ -30,11 +34,19 @@ enum vm_end {
 	VM_END_NONE,		/* still running */
 	VM_END_POWEROFF,	/* the guest powered off; status = its exit status */
 	VM_END_STOPPED,		/* the host asked it to stop (signal, control socket) */
-	VM_END_RESET,		/* the guest asked for a reset */
-	VM_END_CRASHED,		/* the guest crashed (triple fault, crash event) */
+	VM_END_RESET,		/* the guest asked for a reset or triple-faulted */
+	VM_END_CRASHED,		/* the guest crashed (a KVM crash event) */
 	VM_END_FAILED,		/* rtvmm or KVM failed while running it */
 	VM_END_START_FAILED,	/* a vCPU could not be set up: nothing ran */
 };
+
+/* Bits of vm.pc_devices. */
+#define VM_DEV_UART (1u << 0)
+#define VM_DEV_RTC (1u << 1)
+#define VM_DEV_I8042 (1u << 2)
+
+#define VM_COM1_PORT 0x3f8
+#define VM_COM1_IRQ 4
 
 /* Guest RAM above this address continues at 4 GiB, leaving a hole for MMIO. */
 #define VM_LOW_MEM_LIMIT (3ULL << 30)
@@ -78,6 +90,12 @@ struct vm {
 	struct console console;
 	struct debugcon debugcon;
 	struct debugexit debugexit;
+	/* the PC devices a Linux guest needs; only with [boot] kernel (`pc_devices` says which) */
+	struct uart uart;		/* COM1: 0x3f8, IRQ 4, the serial console */
+	struct rtc rtc;			/* CMOS RTC: 0x70-0x71 */
+	struct i8042 i8042;		/* its reset line: 0x60, 0x64 */
+	struct pci_noop pci;		/* config ports answering "no device": 0xcf8-0xcff */
+	unsigned pc_devices;		/* VM_DEV_* that were set up and need a fini */
 	unsigned nr_vcpus;
 	struct vcpu **vcpus;
 	int event_fd;			/* vCPU threads -> main thread: "look at the VM" */

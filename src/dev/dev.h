@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * What devices receive from the VM instead of calling it: an output sink, a way to end
- * the VM, an interrupt line and power events. All are called from vCPU threads.
+ * the VM, an interrupt line, power events and a wake-up for the main thread. All are
+ * called from vCPU threads.
  */
 #ifndef RTVMM_DEV_H
 #define RTVMM_DEV_H
@@ -36,6 +37,18 @@ enum dev_power_event {
 
 struct dev_power_sink {
 	void (*request)(void *ctx, enum dev_power_event event);
+	void *ctx;
+};
+
+/*
+ * A wake-up for whoever feeds a device from the main thread: the device calls
+ * fn(ctx) once when something the feeder waits for has happened (the guest made room
+ * in a receive FIFO). fn runs on a vCPU thread without the device's lock held; it must
+ * not block or call back into the device — writing an eventfd the main loop polls is
+ * what it is for.
+ */
+struct dev_notify {
+	void (*fn)(void *ctx);	/* NULL: nobody listens */
 	void *ctx;
 };
 

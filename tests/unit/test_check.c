@@ -77,6 +77,7 @@ static void tree_ideal(struct tree *t)
 	tree_put(t->sys, "kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "2\n");
 	tree_put(t->sys, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
 	tree_put(t->sys, "devices/system/cpu/online", "0-7\n");
+	tree_put(t->sys, "module/kvm_intel/parameters/ept", "Y\n");
 	tree_put(t->sys, "devices/system/cpu/present", "0-7\n");
 	tree_put(t->sys, "devices/system/cpu/isolated", "2-7\n");
 	tree_put(t->sys, "devices/system/cpu/nohz_full", "2-7\n");
@@ -93,6 +94,7 @@ static void tree_devhost(struct tree *t)
 	tree_put(t->proc, "sys/kernel/sched_rt_runtime_us", "950000\n");
 	tree_put(t->proc, "sys/kernel/sched_rt_period_us", "1000000\n");
 	tree_put(t->sys, "devices/system/cpu/smt/active", "0\n");
+	tree_put(t->sys, "module/kvm_pvm/parameters/x", "\n");
 	tree_put(t->sys, "devices/system/cpu/smt/control", "notsupported\n");
 	put_mounts(t, false);
 	tree_put(t->sys, "devices/system/node/online", "0\n");
@@ -271,8 +273,8 @@ static void test_check_devhost_expected_warnings(void **state)
 	(void)state;
 	fx_build(x);
 	assert_string_equal(names_at(&x->list, CHECK_WARN, buf, sizeof(buf)),
-			    "kvm-bus-lock-exit,rt-throttling,uclamp,hugepages,isolcpus,nohz_full,"
-			    "rcu_nocbs");
+			    "kvm-virtualization,kvm-bus-lock-exit,rt-throttling,uclamp,hugepages,"
+			    "isolcpus,nohz_full,rcu_nocbs");
 	assert_string_equal(names_at(&x->list, CHECK_FAIL, buf, sizeof(buf)), "");
 	assert_int_equal(check_exit_status(&x->list), 0);
 	/* what the lines say */
@@ -511,6 +513,24 @@ static void test_check_missing_kvm_fails(void **state)
 	fx_free(x);
 }
 
+static void test_check_kvm_virtualization(void **state)
+{
+	struct fx *x = fx_new(true);
+
+	(void)state;
+	fx_build(x);
+	assert_level(x, "kvm-virtualization", CHECK_OK);
+	assert_non_null(strstr(must_find(x, "kvm-virtualization")->found, "kvm_intel"));
+
+	strcpy(x->host.kvm_module, "kvm_pvm");
+	fx_build(x);
+	assert_level(x, "kvm-virtualization", CHECK_WARN);
+	assert_non_null(strstr(must_find(x, "kvm-virtualization")->found, "does not boot"));
+	assert_non_null(strstr(must_find(x, "kvm-virtualization")->fix, "VT-x or AMD-V"));
+	assert_int_equal(check_exit_status(&x->list), 0);
+	fx_free(x);
+}
+
 static void test_check_rt_permission(void **state)
 {
 	struct fx *x = fx_new(false);
@@ -667,7 +687,7 @@ static void test_check_print_format(void **state)
 			fail_msg("bad line: %s", line);
 	}
 	assert_int_equal(lines, x->list.n);
-	snprintf(want, sizeof(want), "check: %zu OK, 7 WARN, 0 FAIL", x->list.n - 7);
+	snprintf(want, sizeof(want), "check: %zu OK, 8 WARN, 0 FAIL", x->list.n - 8);
 	assert_string_equal(last, want);
 	free(out);
 	fx_free(x);
@@ -749,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_check_bus_lock_ratelimit_needs_exit),
 		cmocka_unit_test(test_check_kvm_caps_requested),
 		cmocka_unit_test(test_check_missing_kvm_fails),
+		cmocka_unit_test(test_check_kvm_virtualization),
 		cmocka_unit_test(test_check_rt_permission),
 		cmocka_unit_test(test_check_memlock),
 		cmocka_unit_test(test_check_rt_group_budgets),

@@ -6,7 +6,8 @@
  * set when there is more than one, SMT/core level types with shift widths just wide
  * enough for the vCPU count, an invalid level at index 2, and leave every other leaf
  * and every other bit as KVM reported it. The buffer is reused for each vCPU in turn,
- * as vm.c does, so the fields must be overwritten, not merged.
+ * as vm.c does, so the fields must be overwritten, not merged. cpuid_set_tsc_deadline()
+ * sets leaf 1 ECX bit 24 and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,6 +297,24 @@ static void test_cpuid_empty_table(void **state)
 	assert_memory_equal(c->entries, host_entries, sizeof(host_entries));
 }
 
+/* Only leaf 1's ECX bit 24 changes, in an entry without it, and in one that has it. */
+static void test_cpuid_set_tsc_deadline_only_bit_24(void **state)
+{
+	struct kvm_cpuid2 *c = *state;
+	struct kvm_cpuid_entry2 *leaf1 = find(c, 1, 0);
+	const uint32_t ecx = host(1, 0)->ecx & ~(1u << 24);
+
+	leaf1->ecx = ecx;
+	cpuid_set_tsc_deadline(c);
+	assert_int_equal(leaf1->ecx, ecx | 1u << 24);
+	cpuid_set_tsc_deadline(c);
+	assert_int_equal(leaf1->ecx, ecx | 1u << 24);
+	leaf1->ecx = host(1, 0)->ecx;
+	assert_memory_equal(c->entries, host_entries, sizeof(host_entries));
+	/* the entry past nent is not written */
+	assert_memory_equal(&c->entries[NR_HOST], &host_entries[1], sizeof(host_entries[1]));
+}
+
 #define cpuid_test(f) cmocka_unit_test_setup_teardown(f, setup_cpuid, teardown_cpuid)
 
 int main(void)
@@ -312,6 +331,7 @@ int main(void)
 		cpuid_test(test_cpuid_fixup_overwrites_previous_vcpu),
 		cpuid_test(test_cpuid_other_leaves_untouched),
 		cpuid_test(test_cpuid_empty_table),
+		cpuid_test(test_cpuid_set_tsc_deadline_only_bit_24),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,7 +99,7 @@ static void test_exit_decode_shutdown_is_crash(void **state)
 
 	(void)state;
 	fake_exit(&run, KVM_EXIT_SHUTDOWN);
-	assert_decoded(&run, EXIT_KIND_SHUTDOWN, EXIT_ACT_CRASH, 0);
+	assert_decoded(&run, EXIT_KIND_SHUTDOWN, EXIT_ACT_RESET, 0);
 }
 
 static void test_exit_decode_system_event_shutdown(void **state)

@@ -80,6 +80,7 @@ static void tree_ideal(struct tree *t)
 	tree_put(t->proc, "sys/kernel/sched_util_clamp_min", "1024\n");
 	tree_put(t->sys, "devices/system/cpu/smt/active", "0\n");
 	tree_put(t->sys, "devices/system/cpu/smt/control", "off\n");
+	tree_put(t->sys, "module/kvm_amd/parameters/npt", "Y\n");
 	snprintf(mounts, sizeof(mounts),
 		 "sysfs /sys sysfs rw,nosuid 0 0\n"
 		 "cgroup %s/cpu cgroup rw,nosuid,nodev,noexec,relatime,cpu,cpuacct 0 0\n"
@@ -211,6 +212,8 @@ static void test_host_read_ideal_tree(void **state)
 	assert_int_equal(h1g->nr, 2);
 	assert_null(host_hugepages_find(f, 64));
 	assert_string_equal(f->thp, "madvise");
+	assert_string_equal(f->kvm_module, "kvm_amd");
+	assert_true(host_kvm_is_hardware(f));
 
 	assert_true(f->cpus_known);
 	assert_int_equal(CPU_COUNT(&f->online), 8);
@@ -289,6 +292,8 @@ static void test_host_read_empty_tree_means_absent(void **state)
 	assert_false(f->numa_known);
 	assert_int_equal(f->n_huge, 0);
 	assert_string_equal(f->thp, "");
+	assert_string_equal(f->kvm_module, "");
+	assert_false(host_kvm_is_hardware(f));
 	assert_false(f->cpus_known);
 	assert_false(f->nohz_full_supported);
 	assert_false(f->split_lock_flag);

@@ -4,8 +4,12 @@
  * (src/guest/probe_hist.h) and the host side (src/probe): cycles to microseconds
  * against worked examples and an exact 128-bit reference, saturation of huge values,
  * gap accounting (threshold relative to the period, histogram bucket, overflow bucket,
- * lost/max/min bookkeeping over a sequence), the summary figures of a hand-made record,
- * the probe parameters written into the info page, and the guest memory the records need.
+ * lost/max/min/count/sum bookkeeping over a sequence), wake-up accounting (every
+ * wake-up's lateness in the histogram, the threshold deciding only the gaps, missed
+ * periods and the next deadline re-aligned to the period grid, a simulated run whose
+ * wake-ups and missed periods add up to the run's periods), the summary figures of a
+ * hand-made record, the exit statuses' explanations, the probe parameters written into
+ * the info page, and the guest memory the records need.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -282,6 +286,9 @@ static void test_probe_account_bookkeeping_sequence(void **state)
 	for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
 		hist_sum += r->hist[b];
 	assert_int_equal(hist_sum + r->overflows, r->gaps);
+	/* noise mode enters only gaps: the mode-independent count and sum agree */
+	assert_int_equal(r->counted, r->gaps);
+	assert_int_equal(r->sum_cycles, r->lost_cycles);
 	/* the guest's own counters are not the accounting's business */
 	assert_int_equal(r->period_cycles, 1000);
 	assert_int_equal(r->samples, 77);
@@ -308,6 +315,172 @@ static void test_probe_account_min_tracks_smallest(void **state)
 	assert_int_equal(r->min_cycles, 11);
 }
 
+/* hist[] sum plus overflows: every latency entered, once. */
+static uint64_t entered(const struct probe_record *r)
+{
+	uint64_t n = r->overflows;
+
+	for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
+		n += r->hist[b];
+	return n;
+}
+
+/*
+ * At 2 GHz, interval 1 ms (2e6 cycles), threshold 5 us (10000 cycles): every wake-up is
+ * entered whatever its lateness; only those above the threshold are gaps.
+ */
+static void test_probe_wake_account_every_wakeup_entered(void **state)
+{
+	const uint64_t mult = probe_us_mult(2000000), iv = 2000000, thr = 10000;
+	struct probe_record *r = record_of(state, iv);
+	uint64_t d = 1000000000ULL;
+
+	/* 3 us late: bucket 3, not a gap; next deadline one interval on */
+	assert_int_equal(probe_wake_account(r, d, d + 6000, iv, thr, mult), d + iv);
+	assert_int_equal(r->hist[3], 1);
+	assert_int_equal(r->counted, 1);
+	assert_int_equal(r->gaps, 0);
+	assert_int_equal(r->lost_cycles, 0);
+	assert_int_equal(r->min_cycles, 6000);
+	assert_int_equal(r->max_cycles, 6000);
+	d += iv;
+	/* exactly at the threshold: still not a gap */
+	assert_int_equal(probe_wake_account(r, d, d + thr, iv, thr, mult), d + iv);
+	assert_int_equal(r->hist[5], 1);
+	assert_int_equal(r->gaps, 0);
+	d += iv;
+	/* one cycle above: a gap, and its whole lateness is lost, not the excess */
+	assert_int_equal(probe_wake_account(r, d, d + thr + 1, iv, thr, mult), d + iv);
+	assert_int_equal(r->hist[5], 2);
+	assert_int_equal(r->gaps, 1);
+	assert_int_equal(r->lost_cycles, thr + 1);
+	d += iv;
+	/* right on time: latency 0 is a real minimum, bucket 0 */
+	assert_int_equal(probe_wake_account(r, d, d, iv, thr, mult), d + iv);
+	assert_int_equal(r->hist[0], 1);
+	assert_int_equal(r->min_cycles, 0);
+	d += iv;
+	/* 999.5 us late: the last bucket before a missed period */
+	assert_int_equal(probe_wake_account(r, d, d + 1999000, iv, thr, mult), d + iv);
+	assert_int_equal(r->hist[999], 1);
+	assert_int_equal(r->max_cycles, 1999000);
+
+	assert_int_equal(r->counted, 5);
+	assert_int_equal(entered(r), 5);
+	assert_int_equal(r->sum_cycles, 6000 + thr + thr + 1 + 0 + 1999000);
+	assert_int_equal(r->gaps, 2);
+	assert_int_equal(r->lost_cycles, thr + 1 + 1999000);
+	assert_int_equal(r->missed, 0);
+	assert_int_equal(r->overflows, 0);
+	/* the loop's counters are not the accounting's business */
+	assert_int_equal(r->samples, 0);
+	assert_int_equal(r->period_cycles, iv);
+	assert_int_equal(r->done, 0);
+}
+
+/* A timer that fired early would be counted on time, never as a huge unsigned lateness. */
+static void test_probe_wake_account_early_counts_zero(void **state)
+{
+	const uint64_t mult = probe_us_mult(2000000), iv = 2000000;
+	struct probe_record *r = record_of(state, iv);
+
+	assert_int_equal(probe_wake_account(r, 5000000, 4999000, iv, 0, mult), 7000000);
+	assert_int_equal(r->hist[0], 1);
+	assert_int_equal(r->sum_cycles, 0);
+	assert_int_equal(r->max_cycles, 0);
+	assert_int_equal(r->overflows, 0);
+	assert_int_equal(r->gaps, 0);
+	assert_int_equal(r->missed, 0);
+}
+
+/*
+ * A wake-up at or past the next deadline skips the periods in between; the next
+ * deadline is the first grid point after the wake-up, never one already past.
+ */
+static void test_probe_wake_account_missed_periods_realign(void **state)
+{
+	static const struct {
+		uint64_t late;		/* in cycles */
+		uint64_t missed;	/* periods skipped */
+	} cases[] = {
+		{ 0, 0 },
+		{ 999, 0 },
+		{ 1000, 1 },		/* the next deadline is due right now: missed */
+		{ 1001, 1 },
+		{ 1999, 1 },
+		{ 2000, 2 },
+		{ 3700, 3 },
+		{ 1000000, 1000 },
+		{ 1000000 + 999, 1000 },
+	};
+	const uint64_t mult = probe_us_mult(2000000), iv = 1000, d = 123456789;
+	struct probe_record *r = record_of(state, iv);
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t now = d + cases[i].late, before = r->missed;
+		uint64_t next = probe_wake_account(r, d, now, iv, 0, mult);
+
+		assert_int_equal(r->missed - before, cases[i].missed);
+		/* on the grid, after now, and no grid point skipped after now */
+		assert_int_equal((next - d) % iv, 0);
+		assert_true(next > now);
+		assert_true(next - iv <= now);
+		assert_int_equal(next, d + (cases[i].missed + 1) * iv);
+		total += cases[i].missed;
+	}
+	assert_int_equal(r->missed, total);
+	/* each wake-up is still one latency, however many periods it skipped */
+	assert_int_equal(r->counted, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A stall of seconds: an overflow, the full lateness kept, the periods counted. */
+static void test_probe_wake_account_long_stall(void **state)
+{
+	const uint64_t mult = probe_us_mult(2596138), iv = 25961;	/* 10 us */
+	const uint64_t late = 3ULL * 2596138000ULL;			/* 3 s */
+	struct probe_record *r = record_of(state, iv);
+	uint64_t d = 1ULL << 40, next;
+
+	next = probe_wake_account(r, d, d + late, iv, 12980, mult);
+	assert_int_equal(r->overflows, 1);
+	assert_int_equal(entered(r), 1);
+	assert_int_equal(r->max_cycles, late);
+	assert_int_equal(r->sum_cycles, late);
+	assert_int_equal(r->gaps, 1);
+	assert_int_equal(r->missed, late / iv);
+	assert_true(next > d + late && next <= d + late + iv);
+}
+
+/*
+ * The guest's loop, simulated: from `start`, arm start + interval, wake `late[i % n]`
+ * after each deadline, until the deadline passes the end. Wake-ups plus missed
+ * periods cover the run's periods exactly, whatever the lateness.
+ */
+static void test_probe_wake_account_simulated_run_adds_up(void **state)
+{
+	static const uint64_t late[] = { 300, 50, 2500, 999, 1000, 40, 7, 12345, 0, 610 };
+	const uint64_t mult = probe_us_mult(2000000), iv = 1000, start = 777;
+	const uint64_t duration = 10000000, periods = duration / iv;
+	struct probe_record *r = record_of(state, iv);
+	uint64_t deadline, end = start + duration, n = 0, sum = 0, max = 0;
+
+	for (deadline = start + iv; deadline <= end; n++) {
+		uint64_t l = late[n % (sizeof(late) / sizeof(late[0]))];
+
+		sum += l;
+		max = l > max ? l : max;
+		deadline = probe_wake_account(r, deadline, deadline + l, iv, 500, mult);
+	}
+	assert_true(r->missed > 0);
+	assert_int_equal(n + r->missed, periods);
+	assert_int_equal(r->counted, n);
+	assert_int_equal(entered(r), n);
+	assert_int_equal(r->sum_cycles, sum);
+	assert_int_equal(r->max_cycles, max);
+	assert_int_equal(r->min_cycles, 0);
+}
+
 static void test_probe_summarize_hand_record(void **state)
 {
 	struct probe_record *r = record_of(state, 200);
@@ -318,7 +491,10 @@ static void test_probe_summarize_hand_record(void **state)
 	r->elapsed_cycles = 4000000000ULL;	/* 2 s at 2 GHz */
 	r->lost_cycles = 40000000;		/* 20 ms: 1 % */
 	r->max_cycles = 30000;			/* 15 us */
-	r->min_cycles = 2001;
+	r->min_cycles = 2001;			/* 1.0005 us */
+	r->counted = 50;
+	r->sum_cycles = 50000000;		/* 25 ms: 500 us on average */
+	r->missed = 7;
 	r->done = 1;
 	memset(&s, 0xa5, sizeof(s));
 	probe_summarize(r, 2000000, &s);
@@ -329,6 +505,9 @@ static void test_probe_summarize_hand_record(void **state)
 	assert_near(s.gaps_per_s, 25, 1e-9, "gaps_per_s");
 	assert_near(s.lost_pct, 1, 1e-12, "lost_pct");
 	assert_near(s.max_us, 15, 1e-12, "max_us");
+	assert_near(s.min_us, 1.0005, 1e-12, "min_us");
+	assert_near(s.avg_us, 500, 1e-9, "avg_us");
+	assert_int_equal(s.missed, 7);
 	assert_true(s.done);
 
 	/* an odd TSC frequency */
@@ -351,8 +530,10 @@ static void test_probe_summarize_unfinished_and_empty(void **state)
 	assert_near(s.gaps_per_s, 0, 0, "gaps_per_s");
 	assert_near(s.lost_pct, 0, 0, "lost_pct");
 	assert_near(s.max_us, 0, 0, "max_us");
+	assert_near(s.min_us, 0, 0, "min_us");
+	assert_near(s.avg_us, 0, 0, "avg_us");
 	assert_false(s.done);
-	assert_false(isnan(s.gaps_per_s) || isnan(s.lost_pct));
+	assert_false(isnan(s.gaps_per_s) || isnan(s.lost_pct) || isnan(s.avg_us));
 
 	/* only exactly 1 means done: a torn or garbage record is not */
 	r->done = 2;
@@ -361,6 +542,41 @@ static void test_probe_summarize_unfinished_and_empty(void **state)
 	r->done = 1;
 	probe_summarize(r, 2000000, &s);
 	assert_true(s.done);
+}
+
+static void test_probe_exit_reason_names_each_status(void **state)
+{
+	char buf[256];
+	const char *why;
+
+	(void)state;
+	assert_null(probe_exit_reason(PROBE_EXIT_OK, buf, sizeof(buf)));
+	why = probe_exit_reason(PROBE_EXIT_NO_TSC_DEADLINE, buf, sizeof(buf));
+	assert_ptr_equal(why, buf);
+	assert_non_null(strstr(why, "this host's KVM lacks the TSC-deadline timer"));
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_NO_APIC, buf, sizeof(buf)), "APIC"));
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_BAD_INFO, buf, sizeof(buf)),
+			       "parameters"));
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_UNEXPECTED_IRQ, buf, sizeof(buf)),
+			       "interrupt"));
+	/* exceptions by number and, where it has one, by mnemonic */
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_FAULT + 13, buf, sizeof(buf)),
+			       "exception 13 (#GP) (status 77)"));
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_FAULT, buf, sizeof(buf)),
+			       "exception 0 (#DE)"));
+	why = probe_exit_reason(PROBE_EXIT_FAULT + 9, buf, sizeof(buf));
+	assert_non_null(strstr(why, "exception 9 (status 73)"));
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_FAULT + 31, buf, sizeof(buf)),
+			       "exception 31 "));
+	/* statuses the probe never writes are still explained, not mistaken for faults */
+	assert_non_null(strstr(probe_exit_reason(PROBE_EXIT_FAULT + 32, buf, sizeof(buf)),
+			       "never writes"));
+	assert_non_null(strstr(probe_exit_reason(1, buf, sizeof(buf)), "status 1,"));
+	/* a short buffer is truncated, never overrun */
+	memset(buf, 'x', sizeof(buf));
+	why = probe_exit_reason(PROBE_EXIT_FAULT + 14, buf, 8);
+	assert_int_equal(strlen(why), 7);
+	assert_int_equal(buf[8], 'x');
 }
 
 static void test_probe_memory_bytes_per_vcpu(void **state)
@@ -441,8 +657,14 @@ int main(void)
 		record_test(test_probe_account_bucket_exact_microseconds),
 		record_test(test_probe_account_bookkeeping_sequence),
 		record_test(test_probe_account_min_tracks_smallest),
+		record_test(test_probe_wake_account_every_wakeup_entered),
+		record_test(test_probe_wake_account_early_counts_zero),
+		record_test(test_probe_wake_account_missed_periods_realign),
+		record_test(test_probe_wake_account_long_stall),
+		record_test(test_probe_wake_account_simulated_run_adds_up),
 		record_test(test_probe_summarize_hand_record),
 		record_test(test_probe_summarize_unfinished_and_empty),
+		cmocka_unit_test(test_probe_exit_reason_names_each_status),
 		cmocka_unit_test(test_probe_memory_bytes_per_vcpu),
 		cmocka_unit_test_setup_teardown(test_probe_prepare_converts_to_cycles, setup_cfg,
 						teardown_free),

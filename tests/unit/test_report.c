@@ -150,6 +150,8 @@ static struct probe_record *fake_record(void)
 	r->overflows = 1;
 	r->gaps = 4;
 	r->lost_cycles = 7500 + 7200 + 12100 + 20000000;
+	r->counted = 4;
+	r->sum_cycles = r->lost_cycles;
 	r->min_cycles = 7200;
 	r->max_cycles = 20000000;
 	r->elapsed_cycles = 2000000000;	/* 2 s */
@@ -163,7 +165,7 @@ static void test_report_side_from_record(void **state)
 	struct report_side s = { 0 };
 
 	(void)state;
-	assert_int_equal(report_side_from_record(&s, r, 1e6, false), 0);
+	assert_int_equal(report_side_from_record(&s, r, 1e6), 0);
 	assert_true(s.present);
 	assert_true(s.done);
 	assert_int_equal(s.events, 4);
@@ -196,7 +198,7 @@ static void test_report_side_without_events(void **state)
 	assert_non_null(r);
 	r->samples = 10;
 	r->elapsed_cycles = 1000;
-	assert_int_equal(report_side_from_record(&s, r, 1e6, false), 0);
+	assert_int_equal(report_side_from_record(&s, r, 1e6), 0);
 	assert_int_equal(s.events, 0);
 	assert_false(s.pct[0].valid);
 	assert_false(s.done);
@@ -348,7 +350,7 @@ static void fake_report(struct report *r)
 		v->policy = SCHED_RR;
 		v->rt_priority = 6;
 		v->node = i ? -1 : 0;
-		assert_int_equal(report_side_from_record(&v->guest, rec, 1e6, false), 0);
+		assert_int_equal(report_side_from_record(&v->guest, rec, 1e6), 0);
 		v->guest.have_exits = true;
 		v->guest.exits[EXIT_KIND_IO] = 1;
 		v->guest.exits_total = 1;
@@ -359,13 +361,16 @@ static void fake_report(struct report *r)
 	rec->overflows = 0;
 	rec->gaps = 0;
 	rec->lost_cycles = rec->min_cycles = rec->max_cycles = 0;
-	assert_int_equal(report_side_from_record(&r->vcpu[0].host, rec, 1e6, false), 0);
+	rec->counted = rec->sum_cycles = 0;
+	assert_int_equal(report_side_from_record(&r->vcpu[0].host, rec, 1e6), 0);
 	rec->hist[3] = 4;
 	rec->gaps = 4;
 	rec->min_cycles = 3000;
 	rec->max_cycles = 3900;
 	rec->lost_cycles = 14000;
-	assert_int_equal(report_side_from_record(&r->vcpu[1].host, rec, 1e6, false), 0);
+	rec->counted = 4;
+	rec->sum_cycles = 14000;
+	assert_int_equal(report_side_from_record(&r->vcpu[1].host, rec, 1e6), 0);
 	/* swap: vCPU 0's host side has events, vCPU 1's has none */
 	{
 		struct report_side t = r->vcpu[0].host;

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+# The Linux guest tests of `make test`, run inside the test host (real kvm_amd) by
+# tests/run-tests.sh through scripts/testhost.sh. Each test boots Debian's kernel with the
+# busybox guest initramfs under rtvmm and checks the exit code and the guest's markers.
+# Prints "ok - NAME" / "not ok - NAME: why" per test, then one line
+# "linux: P passed, F failed, 0 skipped". The test host has one CPU: every vCPU is
+# pinned to CPU 0. Consoles stay quiet: every UART byte is an exit.
+set -u
+passed=0 failed=0
+work=/tmp/linux-suite
+mkdir -p "$work"
+
+# cfg NAME VCPUS KERNEL CMDLINE [[sched] LINES...]: writes $work/NAME.ini (the default
+# [sched] is policy = other)
+cfg() {
+	name=$1 vcpus=$2 kernel=$3 cmdline=$4
+	shift 4
+	{
+		printf '[vm]\nvcpus = %s\nmemory = 256M\n' "$vcpus"
+		printf '[boot]\nkernel = %s\ninitrd = %s\n' "$kernel" "$RTVMM_GUEST_INITRD"
+		printf 'cmdline = console=ttyS0 quiet panic=-1 %s\n' "$cmdline"
+		printf '[sched]\n'
+		[ $# -gt 0 ] || set -- 'policy = other'
+		for line in "$@"; do
+			printf '%s\n' "$line"
+		done
+		i=0
+		while [ "$i" -lt "$vcpus" ]; do
+			printf '[vcpu.%s]\ncpus = 0\n' "$i"
+			i=$((i + 1))
+		done
+	} >"$work/$name.ini"
+}
+
+# boot NAME [rtvmm options]: runs the VM with stdin from $work/NAME.in when present;
+# leaves the exit code in $rc and the output in $work/NAME.out
+boot() {
+	name=$1
+	shift
+	input=/dev/null
+	[ -f "$work/$name.in" ] && input=$work/$name.in
+	start=$(cut -d' ' -f1 /proc/uptime)
+	timeout 120 rtvmm run "$work/$name.ini" "$@" <"$input" >"$work/$name.out" 2>&1
+	rc=$?
+	echo "       $name: exit $rc after $(awk -v a="$start" -v b="$(cut -d' ' -f1 /proc/uptime)" \
+		'BEGIN { print b - a }') s"
+}
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() {
+	echo "not ok - $1: $2"
+	sed 's/^/       | /' "$work/$1.out" | tail -30
+	failed=$((failed + 1))
+}
+
+# expect NAME CODE MARKER...: the exit code and every marker (a grep -E pattern)
+expect() {
+	name=$1 code=$2
+	shift 2
+	[ "$rc" = "$code" ] || { not_ok "$name" "exit $rc, expected $code"; return; }
+	for m in "$@"; do
+		grep -Eq "$m" "$work/$name.out" || { not_ok "$name" "no line matching '$m'"; return; }
+	done
+	ok "$name"
+}
+
+cfg cloud_1vcpu 1 "$RTVMM_GUEST_KERNEL" ""
+boot cloud_1vcpu
+expect cloud_1vcpu 0 '^RTVMM-GUEST-UP .* cpus=1$' 'the guest powered off'
+
+cfg cloud_2vcpus 2 "$RTVMM_GUEST_KERNEL" ""
+boot cloud_2vcpus
+expect cloud_2vcpus 0 '^RTVMM-GUEST-UP .* cpus=2$'
+
+cfg command_output 1 "$RTVMM_GUEST_KERNEL" 'rtvmm.cmd="uname -r"'
+boot command_output
+expect command_output 0 '^[0-9.]+-[0-9]+-cloud-amd64' '^RTVMM-CMD-EXIT 0'
+
+cfg reboot_is_exit_3 1 "$RTVMM_GUEST_KERNEL" 'rtvmm.action=reboot'
+boot reboot_is_exit_3
+expect reboot_is_exit_3 3 '^RTVMM-GUEST-UP ' 'reset'
+
+cfg panic_is_reset 1 "$RTVMM_GUEST_KERNEL" 'rtvmm.action=panic'
+boot panic_is_reset
+expect panic_is_reset 3 '^RTVMM-GUEST-UP ' 'Kernel panic'
+
+# a shell on the serial console reads a command from rtvmm's stdin
+cfg stdin_shell 1 "$RTVMM_GUEST_KERNEL" 'rtvmm.shell'
+printf 'echo answer-$((6 * 7))\npoweroff -f\n' >"$work/stdin_shell.in"
+boot stdin_shell
+expect stdin_shell 0 'answer-42'
+
+# the full scheduling configuration, as for the probe: RR, pinned, in a cgroup
+cfg pinned_rt 2 "$RTVMM_GUEST_KERNEL" "" 'policy = rr' 'rt_priority = 6' 'cgroup = rtvmm/linux'
+boot pinned_rt
+expect pinned_rt 0 '^RTVMM-GUEST-UP .* cpus=2$' \
+	'vcpu0: thread rtvmm-vcpu0 tid [0-9]+, cpus 0, SCHED_RR priority 6, cgroup rtvmm/linux' \
+	'vcpu1: thread rtvmm-vcpu1 tid [0-9]+, cpus 0, SCHED_RR priority 6, cgroup rtvmm/linux'
+
+if [ -n "${RTVMM_GUEST_GENERIC_KERNEL:-}" ]; then
+	cfg generic_kernel 1 "$RTVMM_GUEST_GENERIC_KERNEL" ""
+	boot generic_kernel
+	expect generic_kernel 0 '^RTVMM-GUEST-UP .* cpus=1$'
+fi
+
+echo "linux: $passed passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
