@@ -606,6 +606,19 @@ print(d["thread"]["0"]["gaps"], d["thread"]["1"]["gaps"])' "$tmp/jitter.json") |
 	pass
 }
 
+# Wake mode: every wake-up is an event of the histogram, the percentiles are over them.
+t_jitter_wake_mode() {
+	local root
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	run "$RTVMM" jitter "$root/config/default.ini" --mode wake --duration 1 \
+		--set sched.policy=other --json "$tmp/wake.json"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	grep -q 'percentiles over all wake-ups' "$tmp/out" || { fail "not reported as wake mode"; return; }
+	grep -qE '^  wake-ups +[1-9][0-9]* *$' "$tmp/out" || { fail "no wake-ups counted"; return; }
+	grep -q '"percentiles_over": "wakeups"' "$tmp/wake.json" || { fail "JSON not in wake mode"; return; }
+	pass
+}
+
 t_jitter_bad_options_exit_2() {
 	local root arg
 	root=$(cd "$(dirname "$0")/../.." && pwd)
