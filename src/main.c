@@ -6,11 +6,13 @@
  */
 #include "check.h"
 #include "ctl.h"
+#include "jitter.h"
 #include "log.h"
 #include "run.h"
 
 #include "../config/config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +40,10 @@ static void usage(FILE *out)
 		"  ctl SOCKET COMMAND [ARGS] [--json]        talk to a running VM: state, stats,\n"
 		"                                            pause, resume, stop, make-rt,\n"
 		"                                            throttle, set-affinity\n"
+		"  jitter CONFIG [--duration S] [--mode noise|wake] [--baseline]\n"
+		"         [--histogram FILE] [--json FILE] [--plot FILE.png]\n"
+		"                                            measure how the host delays\n"
+		"                                            each vCPU (built-in probe)\n"
 		"\n"
 		"options:\n"
 		"  -v, --verbose   more log output (repeat for debug)\n"
@@ -111,6 +117,35 @@ static void usage_ctl(FILE *out)
 		"\n"
 		"  -j, --json   print the reply as the raw JSON line\n"
 		"  -h, --help   this help\n");
+}
+
+static void usage_jitter(FILE *out)
+{
+	fprintf(out,
+		"usage: rtvmm jitter CONFIG [--duration S] [--mode noise|wake] [--threshold-us N]\n"
+		"                    [--baseline] [--histogram FILE] [--json FILE]\n"
+		"                    [--plot FILE.png] [--set SECTION.KEY=VALUE]...\n"
+		"\n"
+		"Runs the built-in jitter probe on every vCPU with CONFIG's topology, placement\n"
+		"and scheduling (a kernel or payload the config boots is replaced by the probe)\n"
+		"and reports per vCPU: samples, gaps, time lost, p50/p99/p99.9/p99.99/max,\n"
+		"host run delay, involuntary switches, migrations and exits, with warnings\n"
+		"about what spoils a measurement. See docs/jitter.md.\n"
+		"\n"
+		"  -d, --duration S              seconds to measure (1..86400; [probe] duration)\n"
+		"  -m, --mode noise|wake         noise: gaps in a TSC spin loop; wake: timer\n"
+		"                                lateness ([probe] mode)\n"
+		"  -t, --threshold-us N          noise: count gaps above N us (1..1000000)\n"
+		"  -b, --baseline                first run the same loop in host threads with\n"
+		"                                the same placement; show both and the ratios\n"
+		"  -H, --histogram FILE          write the histogram in cyclictest's -h format\n"
+		"  -j, --json FILE               write the report as JSON\n"
+		"  -p, --plot FILE.png           draw the histograms with gnuplot (log scale)\n"
+		"  -s, --set SECTION.KEY=VALUE   override one key of CONFIG\n"
+		"  -h, --help                    this help\n"
+		"\n"
+		"exit codes: 0 measured on every vCPU, 1 runtime failure or interrupted,\n"
+		"            2 usage or configuration error\n");
 }
 
 /* What a subcommand was given: a config file, --set overrides and its flags. */
@@ -279,6 +314,120 @@ static int cmd_ctl(int argc, char **argv)
 	return ctl_run(argv[optind], argc - optind - 1, argv + optind + 1, json);
 }
 
+/* An unsigned decimal in [min, max] into *out; false otherwise. */
+static bool parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* The command line as one string, for the JSON report. */
+static void join_args(int argc, char **argv, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", argv[i]);
+}
+
+static int cmd_jitter(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "threshold-us", required_argument, NULL, 't' },
+		{ "baseline", no_argument, NULL, 'b' },
+		{ "histogram", required_argument, NULL, 'H' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *sets[MAX_SETS];
+	struct jitter_opts o = { .mode = -1, .sets = sets };
+	char cmdline[512];
+	int c;
+
+	join_args(argc, argv, cmdline, sizeof(cmdline));
+	o.cmdline = cmdline;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "d:m:t:bH:j:p:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!parse_uint(optarg, 1, 86400, &o.duration_s)) {
+				fprintf(stderr, "rtvmm jitter: --duration '%s': expected seconds, "
+						"1 to 86400\n", optarg);
+				goto bad;
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "noise") == 0) {
+				o.mode = CFG_PROBE_NOISE;
+			} else if (strcmp(optarg, "wake") == 0) {
+				o.mode = CFG_PROBE_WAKE;
+			} else {
+				fprintf(stderr, "rtvmm jitter: --mode '%s': expected noise or "
+						"wake\n", optarg);
+				goto bad;
+			}
+			break;
+		case 't':
+			if (!parse_uint(optarg, 1, 1000000, &o.threshold_us)) {
+				fprintf(stderr, "rtvmm jitter: --threshold-us '%s': expected "
+						"microseconds, 1 to 1000000\n", optarg);
+				goto bad;
+			}
+			break;
+		case 'b':
+			o.baseline = true;
+			break;
+		case 'H':
+			o.histogram = optarg;
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		case 'p':
+			o.plot = optarg;
+			break;
+		case 's':
+			if (o.n_sets == MAX_SETS) {
+				fprintf(stderr, "rtvmm jitter: more than %d --set options\n",
+					MAX_SETS);
+				return EXIT_USAGE;
+			}
+			sets[o.n_sets++] = optarg;
+			break;
+		case 'h':
+			usage_jitter(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "rtvmm jitter: expected one CONFIG file, got %d arguments\n",
+			argc - optind);
+		goto bad;
+	}
+	o.config = argv[optind];
+	return jitter_run(&o);
+bad:
+	usage_jitter(stderr);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -296,6 +445,7 @@ int main(int argc, char **argv)
 		{ "plan", cmd_plan },
 		{ "check", cmd_check },
 		{ "ctl", cmd_ctl },
+		{ "jitter", cmd_jitter },
 	};
 	int level = LOG_INFO, c;
 

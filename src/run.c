@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 static int block_signals(sigset_t *stop)
@@ -135,9 +136,40 @@ static void serial_in_read(struct serial_in *in, struct vm *vm, int ep)
 	}
 }
 
-/* Waits until the VM ends, a stop signal arrives or a control client stops it. */
-static int event_loop(struct vm *vm, int sig_fd, struct control *ctl)
+static uint64_t now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The epoll timeout until the next tick (-1: no ticks), and the tick itself when it
+ * is due; `next` is the due time in CLOCK_MONOTONIC milliseconds.
+ */
+static int hooks_tick(const struct run_hooks *h, struct vm *vm, uint64_t *next)
+{
+	uint64_t now;
+
+	if (!h || !h->tick || !h->tick_ms)
+		return -1;
+	now = now_ms();
+	if (!*next) {
+		*next = now + h->tick_ms;
+	} else if (now >= *next) {
+		h->tick(h->ctx, vm);
+		/* no burst of ticks after a stall: the next one is a period from now */
+		*next = now + h->tick_ms;
+	}
+	return (int)(*next - now);
+}
+
+/* Waits until the VM ends, a stop signal arrives or a control client stops it. */
+static int event_loop(struct vm *vm, int sig_fd, struct control *ctl,
+		      const struct run_hooks *hooks)
+{
+	uint64_t next_tick = 0;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct serial_in in = { .fd = -1 };
@@ -156,7 +188,8 @@ static int event_loop(struct vm *vm, int sig_fd, struct control *ctl)
 
 	while (atomic_load(&vm->end) == VM_END_NONE) {
 		struct epoll_event events[4];
-		int n = epoll_wait(ep, events, 4, serial_in_ready(&in) ? 0 : -1);
+		int timeout = hooks_tick(hooks, vm, &next_tick);
+		int n = epoll_wait(ep, events, 4, serial_in_ready(&in) ? 0 : timeout);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -358,6 +391,11 @@ static void report_end(const struct vm *vm, enum vm_end end)
 
 int run_vm(const struct cfg *cfg)
 {
+	return run_vm_hooks(cfg, NULL);
+}
+
+int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
+{
 	struct control *ctl = NULL;
 	struct plan *plan = NULL;
 	struct vm *vm = NULL;
@@ -421,15 +459,21 @@ int run_vm(const struct cfg *cfg)
 		control_set_vm(ctl, vm);
 		log_info("control socket: %s", cfg->vm.control);
 	}
-	event_loop(vm, sig_fd, ctl);
+	if (hooks && hooks->started)
+		hooks->started(hooks->ctx, vm);
+	event_loop(vm, sig_fd, ctl, hooks);
 	/* first: no client may reach a VM that is being taken down */
 	control_close(ctl);
 	ctl = NULL;
+	if (hooks && hooks->ending)
+		hooks->ending(hooks->ctx, vm);
 	vm_stop(vm);
 
 	end = atomic_load(&vm->end);
 	print_exit_summary(vm);
-	if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
+	if (hooks && hooks->ended)
+		hooks->ended(hooks->ctx, vm, end);
+	else if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
 		probe_print(vm, stdout);
 	report_end(vm, end);
 	code = vm_exit_code(end, vm->end_status);

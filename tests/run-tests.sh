@@ -59,6 +59,25 @@ else
 	[ "$ifl" -ne 0 ] && failures+=("integration")
 fi
 
+# Linux guests boot inside the test host (QEMU TCG with kvm_amd): this machine's KVM may
+# be software-only. The suite prints one "linux: P passed, F failed, S skipped" line.
+echo "== Linux guests in the test host (scripts/testhost.sh)"
+out=$(mktemp)
+scripts/testhost.sh --quiet --timeout 900 --rtvmm "$build/rtvmm" tests/testhost/linux-suite.sh |
+	tee "$out" | grep -E '^(ok|not ok) - |^       [|a-z]|^linux: '
+line=$(grep -E '^linux: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -1)
+if [ -z "$line" ]; then
+	tail -40 "$out"
+	echo "the Linux guest tests did not finish"
+	failed=$((failed + 1))
+	failures+=("linux")
+else
+	read -r lp lf ls < <(sed -E 's/linux: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
+	passed=$((passed + lp)) failed=$((failed + lf)) skipped=$((skipped + ls))
+	[ "$lf" -ne 0 ] && failures+=("linux")
+fi
+rm -f "$out"
+
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 echo "total: $passed passed, $failed failed, $skipped skipped"

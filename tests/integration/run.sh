@@ -862,6 +862,91 @@ t_ctl_missing_socket_exits_1_usage_exits_2() {
 	done
 	run "$RTVMM" ctl
 	[ "$rc" -eq 2 ] || { fail "ctl without arguments: exit $rc, expected 2"; return; }
+# `rtvmm jitter` with every output: the report, a cyclictest -h file whose counts match
+# the report's gaps, JSON with the documented fields, and a PNG.
+t_jitter_baseline_histogram_json_plot() {
+	[ "$nr_cpus" -ge 2 ] || { skip "config/default.ini pins to CPUs 0 and 1"; return; }
+	local root plot=() sums gaps want
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	command -v gnuplot >/dev/null && plot=(--plot "$tmp/jitter.png")
+	rm -f "$tmp/jitter.hist" "$tmp/jitter.json" "$tmp/jitter.png"
+	run "$RTVMM" jitter "$root/config/default.ini" --duration 2 --baseline \
+		--histogram "$tmp/jitter.hist" --json "$tmp/jitter.json" "${plot[@]}"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	grep -q '^vcpu1: cpus 1, ' "$tmp/out" && grep -q 'guest/host' "$tmp/out" ||
+		{ fail "no side-by-side report for vcpu1"; return; }
+	grep -q '^warning: short run' "$tmp/out" || { fail "no short-run warning"; return; }
+	# cyclictest -h: rows of 1 + 2 numbers, then the summary lines with 2 values each;
+	# prints the per-vCPU in-range totals plus overflows
+	sums=$(awk '
+		/^# Histogram$/ { next }
+		/^[0-9]/ { if (NF != 3 || length($1) != 6 || substr($0, 7, 1) != " " ||
+			       $0 !~ /^[0-9]+ [0-9]+\t[0-9]+$/ || length($2) < 6) bad = "row " NR
+			   rows++; s0 += $2; s1 += $3; next }
+		/^# Total:/ { if (NF != 4) bad = "total"; t0 = $3; t1 = $4; next }
+		/^# (Min|Avg|Max) Latencies:/ { if (NF != 5) bad = $2; seen++; next }
+		/^# Histogram Overflows:/ { if (NF != 5) bad = "overflows"; o0 = $4; o1 = $5; seen++; next }
+		/^# Histogram Overflow at cycle number:$/ || /^# Thread [01]:/ || /^$/ { next }
+		{ bad = "line " NR }
+		END { if (bad || rows != 10000 || seen != 4 || t0 != s0 || t1 != s1) print "bad " bad " " rows
+		      else print s0 + o0, s1 + o1 }' "$tmp/jitter.hist")
+	case $sums in bad*) fail "histogram not in cyclictest format: $sums"; return ;; esac
+	if command -v python3 >/dev/null; then
+		gaps=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k, t in (("file_version", int), ("mode", str), ("duration_s", int), ("num_threads", int),
+             ("thread", dict), ("baseline", dict), ("ratios", dict), ("warnings", list)):
+    assert isinstance(d[k], t), k
+for side in (d["thread"], d["baseline"]["thread"]):
+    for i in ("0", "1"):
+        t = side[i]
+        for k in ("samples", "gaps", "overflows", "cycles"):
+            assert isinstance(t[k], int), k
+        for k in ("p50", "p99", "p99.9", "p99.99"):
+            assert t["percentiles_us"][k] is None or isinstance(t["percentiles_us"][k], int), k
+        assert isinstance(t["host"], dict) and isinstance(t["histogram"], dict)
+        assert sum(t["histogram"].values()) + t["overflows"] == t["events"]
+print(d["thread"]["0"]["gaps"], d["thread"]["1"]["gaps"])' "$tmp/jitter.json") ||
+			{ fail "JSON lacks a documented field"; return; }
+		[ "$sums" = "$gaps" ] || { fail "histogram counts $sums, report's gaps $gaps"; return; }
+	elif command -v jq >/dev/null; then
+		want=$(jq -r '"\(.thread["0"].gaps) \(.thread["1"].gaps)"' "$tmp/jitter.json") ||
+			{ fail "invalid JSON"; return; }
+		[ "$sums" = "$want" ] || { fail "histogram counts $sums, report's gaps $want"; return; }
+	fi
+	if [ ${#plot[@]} -gt 0 ]; then
+		[ "$(head -c 8 "$tmp/jitter.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+			{ fail "the plot is not a PNG"; return; }
+	fi
+	pass
+}
+
+# Wake mode: every wake-up is an event of the histogram, the percentiles are over them.
+t_jitter_wake_mode() {
+	local root
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	run "$RTVMM" jitter "$root/config/default.ini" --mode wake --duration 1 \
+		--set sched.policy=other --json "$tmp/wake.json"
+	[ "$rc" -eq 0 ] || { fail "exit $rc, expected 0"; return; }
+	grep -q 'percentiles over all wake-ups' "$tmp/out" || { fail "not reported as wake mode"; return; }
+	grep -qE '^  wake-ups +[1-9][0-9]* *$' "$tmp/out" || { fail "no wake-ups counted"; return; }
+	grep -q '"percentiles_over": "wakeups"' "$tmp/wake.json" || { fail "JSON not in wake mode"; return; }
+	pass
+}
+
+t_jitter_bad_options_exit_2() {
+	local root arg
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	for arg in "--mode foo" "--duration 0" "--threshold-us x" "--bogus"; do
+		# shellcheck disable=SC2086
+		run "$RTVMM" jitter "$root/config/default.ini" $arg
+		[ "$rc" -eq 2 ] || { fail "$arg: exit $rc, expected 2"; return; }
+		grep -qE "rtvmm jitter: |unrecognized option" "$tmp/err" ||
+			{ fail "$arg: no message naming the option"; return; }
+	done
+	run "$RTVMM" jitter
+	[ "$rc" -eq 2 ] || { fail "no CONFIG: exit $rc, expected 2"; return; }
 	pass
 }
 

@@ -297,6 +297,83 @@ static void test_runloop_two_vms_in_one_process(void **state)
 	teardown(&other_state);
 }
 
+/* What run_vm_hooks() called, in order, and what each call could see. */
+struct hook_log {
+	char order[64];		/* one letter per call: s(tarted) t(ick) e(nding) d(one) */
+	unsigned ticks;
+	bool alive_at_ending;	/* the vCPU thread still existed in ending() */
+	uint64_t samples_at_end;
+	enum vm_end end;
+};
+
+static void log_call(struct hook_log *l, char c)
+{
+	size_t n = strlen(l->order);
+
+	if (n + 1 < sizeof(l->order) && (c != 't' || (n && l->order[n - 1] != 't'))) {
+		l->order[n] = c;
+		l->order[n + 1] = '\0';
+	}
+}
+
+static void h_started(void *ctx, struct vm *vm)
+{
+	(void)vm;
+	log_call(ctx, 's');
+}
+
+static void h_tick(void *ctx, struct vm *vm)
+{
+	struct hook_log *l = ctx;
+
+	(void)vm;
+	l->ticks++;
+	log_call(l, 't');
+}
+
+static void h_ending(void *ctx, struct vm *vm)
+{
+	struct hook_log *l = ctx;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)atomic_load(&vm->vcpus[0]->tid));
+	l->alive_at_ending = access(path, F_OK) == 0;
+	log_call(l, 'e');
+}
+
+static void h_ended(void *ctx, struct vm *vm, enum vm_end end)
+{
+	struct hook_log *l = ctx;
+
+	l->samples_at_end = probe_record_of(vm, 0)->samples;
+	l->end = end;
+	log_call(l, 'd');
+}
+
+/* run_vm_hooks(): started, ticks while the probe runs, ending with the threads alive,
+ * then ended with the records still mapped; the exit code of a clean run. */
+static void test_runloop_hooks_called_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct hook_log l = { .order = "" };
+	struct run_hooks hooks = { &l, 100, h_started, h_tick, h_ending, h_ended };
+	struct cfg_error err;
+
+	f->cfg = malloc(sizeof(*f->cfg));
+	assert_non_null(f->cfg);
+	cfg_init(f->cfg);
+	if (cfg_parse_string(f->cfg, PROBE_VM(1, "[sched]\npolicy = other\n"), "test.ini", ".",
+			     &err) || cfg_set(f->cfg, "probe.duration=1", &err) ||
+	    cfg_finalize(f->cfg, &err))
+		fail_msg("config: %s", err.msg);
+	assert_int_equal(run_vm_hooks(f->cfg, &hooks), 0);
+	assert_string_equal(l.order, "sted");
+	assert_true(l.ticks >= 3);	/* 100 ms ticks over a 1 s run, with room for load */
+	assert_true(l.alive_at_ending);
+	assert_true(l.samples_at_end > 0);
+	assert_int_equal(l.end, VM_END_POWEROFF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_runloop_exited_vcpu_refuses_messages_and_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runloop_two_vms_in_one_process, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_runloop_hooks_called_in_order, setup,
 						teardown),
 	};
 
