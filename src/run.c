@@ -256,18 +256,6 @@ static void print_exit_summary(const struct vm *vm)
 	}
 }
 
-/*
- * Keys this version parses but cannot act on yet: said once so nobody believes they
- * took effect.
- */
-static int check_unimplemented(const struct cfg *cfg)
-{
-	if (cfg->vm.on_reset == CFG_ON_RESET_REBOOT)
-		log_warn("[vm] on_reset = reboot is not implemented in this version: a reset "
-			 "ends rtvmm with exit status 3");
-	return 0;
-}
-
 int run_plan_build(const struct cfg *cfg, struct plan **out)
 {
 	struct plan *plan = malloc(sizeof(*plan));
@@ -398,6 +386,7 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 {
 	struct control *ctl = NULL;
 	struct plan *plan = NULL;
+	bool reboot;
 	struct vm *vm = NULL;
 	sigset_t stop;
 	int sig_fd, ret, code;
@@ -415,9 +404,7 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	ret = check_unimplemented(cfg);
-	if (!ret)
-		ret = run_plan_build(cfg, &plan);
+	ret = run_plan_build(cfg, &plan);
 	if (!ret)
 		ret = open_control(cfg, &ctl);
 	if (ret) {
@@ -429,12 +416,11 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 		log_warn("placement: %s", plan->warning[i]);
 	if (plan->nr_dropped_warnings)
 		log_warn("placement: %u more warnings (see rtvmm plan)", plan->nr_dropped_warnings);
+boot:
 	ret = vm_create(&vm, cfg, plan);
 	if (ret) {
-		control_close(ctl);
-		free(plan);
-		close(sig_fd);
-		return ret == -EINVAL ? 2 : 1;
+		code = ret == -EINVAL ? 2 : 1;
+		goto out;
 	}
 	/* config validation guarantees a kernel when there is no payload */
 	ret = cfg->boot.payload == CFG_PAYLOAD_NONE ? linux_load(vm) : payload_load(vm);
@@ -462,15 +448,24 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 	if (hooks && hooks->started)
 		hooks->started(hooks->ctx, vm);
 	event_loop(vm, sig_fd, ctl, hooks);
-	/* first: no client may reach a VM that is being taken down */
-	control_close(ctl);
-	ctl = NULL;
+	end = atomic_load(&vm->end);
+	reboot = end == VM_END_RESET && cfg->vm.on_reset == CFG_ON_RESET_REBOOT;
+	/* first: no client may reach a VM that is being taken down (a reboot keeps them:
+	 * only this thread serves them, and it sets the next VM before it listens again) */
+	if (!reboot) {
+		control_close(ctl);
+		ctl = NULL;
+	}
 	if (hooks && hooks->ending)
 		hooks->ending(hooks->ctx, vm);
 	vm_stop(vm);
-
-	end = atomic_load(&vm->end);
 	print_exit_summary(vm);
+	if (reboot) {
+		log_info("%s: rebooting in place ([vm] on_reset = reboot)", vm->end_reason);
+		vm_destroy(vm);
+		vm = NULL;
+		goto boot;
+	}
 	if (hooks && hooks->ended)
 		hooks->ended(hooks->ctx, vm, end);
 	else if (cfg->boot.payload == CFG_PAYLOAD_PROBE)
