@@ -161,6 +161,14 @@ static int place(struct vm *vm, const struct bzimage_info *info, uint64_t initrd
 	return ret ? -EINVAL : 0;
 }
 
+/*
+ * With hardware-reduced ACPI and no EFI, Linux's default reboot ends in a jump to the
+ * BIOS reset vector (F000:FFF0, real mode). There is no BIOS: this stub pulses the
+ * i8042 reset line instead, so `reboot` ends the VM as a reset rather than executing
+ * zeros forever. mov al, 0xfe; out 0x64, al; 1: hlt; jmp 1b
+ */
+static const uint8_t reset_stub[] = { 0xb0, 0xfe, 0xe6, 0x64, 0xf4, 0xeb, 0xfd };
+
 int linux_load(struct vm *vm)
 {
 	const struct cfg *cfg = vm->cfg;
@@ -222,6 +230,7 @@ int linux_load(struct vm *vm)
 		log_err("ACPI tables for %u vCPUs: %s", vm->nr_vcpus, strerror(-ret));
 		goto out;
 	}
+	memcpy(vm->mem + LINUX_RESET_VECTOR, reset_stub, sizeof(reset_stub));
 	n = bzimage_e820(vm->mem_bytes, &acpi, 1, e820, E820_MAX_ENTRIES_ZEROPAGE);
 	bp = vm_gpa_to_hva(vm, layout.zero_page, sizeof(*bp));
 	ret = n < 0 ? n : bzimage_fill_params(bp, image, &info, &layout, rsdp, e820, (unsigned)n);

@@ -35,6 +35,7 @@
 #define LINUX_GDT_ADDR		0x1000ULL
 #define LINUX_PML4_ADDR		0x2000ULL
 #define LINUX_STACK_TOP		0x10000ULL
+#define LINUX_RESET_VECTOR	0xffff0ULL	/* inside the ACPI region: a reset stub */
 #define LINUX_BOOT_CS		0x10	/* boot.rst: __BOOT_CS */
 #define LINUX_BOOT_DS		0x18	/* boot.rst: __BOOT_DS */
 

@@ -243,6 +243,16 @@ static void test_linux_memory_and_pit(void **state)
 	assert_string_equal((const char *)f->vm->mem + BZIMAGE_CMDLINE_ADDR, CMDLINE);
 	assert_int_equal(bp->e820_entries, 3);
 	assert_int_equal(bp->e820_table[1].addr, ACPI_REGION_START);
+	/* the RSDP is where a scan finds it, and the reset vector pulses the i8042 reset */
+	assert_memory_equal(f->vm->mem + ACPI_REGION_START, "RSD PTR ", 8);
+	assert_memory_equal(f->vm->mem + LINUX_RESET_VECTOR, "\xb0\xfe\xe6\x64", 4);
+	/* the 8259 is masked: Linux never programs it in hardware-reduced mode */
+	{
+		struct kvm_irqchip ic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+
+		assert_int_equal(kvm_ioctl(f->vm->fd, KVM_GET_IRQCHIP, &ic), 0);
+		assert_int_equal(ic.chip.pic.imr, 0xff);
+	}
 	assert_int_equal(bp->e820_table[2].addr + bp->e820_table[2].size, 64 << 20);
 	/* a kernel VM has the in-kernel PIT */
 	assert_int_equal(kvm_ioctl(f->vm->fd, KVM_GET_PIT2, &pit), 0);
