@@ -129,7 +129,7 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 demo: deps $(BUILD)/rtvmm
-	$(Q)$(BUILD)/rtvmm run config/default.ini
+	$(Q)scripts/demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

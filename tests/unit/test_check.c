@@ -230,7 +230,7 @@ static const char *ideal_ini =
 	"disable_exits = hlt,pause\nemulator_cpus = 0\n"
 	"[vcpu.0]\ncpus = 2\n[vcpu.1]\ncpus = 3\n";
 
-/* Like config/default.ini: RR 6, uclamp and core scheduling, vCPUs on CPUs 0 and 1. */
+/* Like config/default.ini and probe.ini: RR 6, uclamp and core scheduling, vCPUs on CPUs 0 and 1. */
 static const char *plain_ini =
 	"[vm]\nmemory = 64M\nvcpus = 2\n"
 	"[sched]\npolicy = rr\nrt_priority = 6\n"

@@ -974,7 +974,7 @@ static void test_config_default_name_from_stem(void **state)
 /* The shipped configs parse. Skipped when the tree is not where the build said. */
 static void test_config_shipped_files_parse(void **state)
 {
-	static const char *const files[] = { "config/default.ini",
+	static const char *const files[] = { "config/probe.ini", "config/default.ini",
 					      "config/examples/rt-guest.ini" };
 	static const char self[] = "tests/unit/test_config.c";
 	const char *src = __FILE__;
@@ -997,7 +997,7 @@ static void test_config_shipped_files_parse(void **state)
 		if (cfg_load(cfg, path, NULL, 0, &err))
 			fail_msg("%s", err.msg);
 	}
-	/* default.ini is the probe demo: 2 vCPUs on CPUs 0 and 1. */
+	/* probe.ini is the probe demo: 2 vCPUs on CPUs 0 and 1. */
 	snprintf(path, sizeof(path), "%.*s%s", (int)root_len, src, files[0]);
 	assert_int_equal(cfg_load(cfg, path, NULL, 0, &err), 0);
 	assert_int_equal(cfg->vm.vcpus, 2);
@@ -1006,7 +1006,18 @@ static void test_config_shipped_files_parse(void **state)
 	assert_cpus(&cfg->vcpu[0].cpus, "0");
 	assert_cpus(&cfg->vcpu[1].cpus, "1");
 	assert_int_equal(cfg->probe.duration_s, 3);
-	assert_string_equal(cfg->vm.name, "default");
+	assert_string_equal(cfg->vm.name, "probe");
+
+	/* default.ini boots the Debian guest from build/assets on the same placement */
+	snprintf(path, sizeof(path), "%.*s%s", (int)root_len, src, files[1]);
+	assert_int_equal(cfg_load(cfg, path, NULL, 0, &err), 0);
+	assert_int_equal(cfg->boot.payload, CFG_PAYLOAD_NONE);
+	assert_non_null(strstr(cfg->boot.kernel, "/build/assets/cloud/bzImage"));
+	assert_non_null(strstr(cfg->boot.initrd, "/build/assets/guest-initramfs.cpio.gz"));
+	assert_int_equal(cfg->vm.vcpus, 2);
+	assert_cpus(&cfg->vcpu[0].cpus, "0");
+	assert_cpus(&cfg->vcpu[1].cpus, "1");
+	assert_int_equal(cfg->vcpu[1].sched.policy, CFG_POLICY_RR);
 }
 
 int main(void)
