@@ -66,11 +66,11 @@ expect() {
 
 cfg cloud_1vcpu 1 "$RTVMM_GUEST_KERNEL" ""
 boot cloud_1vcpu
-expect cloud_1vcpu 0 '^RTVMM-GUEST-UP .* cpus=1$' 'the guest powered off'
+expect cloud_1vcpu 0 '^RTVMM-GUEST-UP .* cpus=1[[:space:]]*$' 'the guest powered off'
 
 cfg cloud_2vcpus 2 "$RTVMM_GUEST_KERNEL" ""
 boot cloud_2vcpus
-expect cloud_2vcpus 0 '^RTVMM-GUEST-UP .* cpus=2$'
+expect cloud_2vcpus 0 '^RTVMM-GUEST-UP .* cpus=2[[:space:]]*$'
 
 cfg command_output 1 "$RTVMM_GUEST_KERNEL" 'rtvmm.cmd="uname -r"'
 boot command_output
@@ -93,14 +93,14 @@ expect stdin_shell 0 'answer-42'
 # the full scheduling configuration, as for the probe: RR, pinned, in a cgroup
 cfg pinned_rt 2 "$RTVMM_GUEST_KERNEL" "" 'policy = rr' 'rt_priority = 6' 'cgroup = rtvmm/linux'
 boot pinned_rt
-expect pinned_rt 0 '^RTVMM-GUEST-UP .* cpus=2$' \
+expect pinned_rt 0 '^RTVMM-GUEST-UP .* cpus=2[[:space:]]*$' \
 	'vcpu0: thread rtvmm-vcpu0 tid [0-9]+, cpus 0, SCHED_RR priority 6, cgroup rtvmm/linux' \
 	'vcpu1: thread rtvmm-vcpu1 tid [0-9]+, cpus 0, SCHED_RR priority 6, cgroup rtvmm/linux'
 
 if [ -n "${RTVMM_GUEST_GENERIC_KERNEL:-}" ]; then
 	cfg generic_kernel 1 "$RTVMM_GUEST_GENERIC_KERNEL" ""
 	boot generic_kernel
-	expect generic_kernel 0 '^RTVMM-GUEST-UP .* cpus=1$'
+	expect generic_kernel 0 '^RTVMM-GUEST-UP .* cpus=1[[:space:]]*$'
 fi
 
 echo "linux: $passed passed, $failed failed, 0 skipped"
