@@ -32,6 +32,13 @@ run_cmocka() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
+# Debian's kernels (cached under build/assets): the Linux tests in the test host boot
+# them, and the bzImage parser and loader tests read a real one
+scripts/guest-assets.sh >/dev/null || echo "guest assets could not be fetched"
+if [ -z "${RTVMM_TEST_BZIMAGE:-}" ] && [ -f build/assets/cloud/bzImage ]; then
+	export RTVMM_TEST_BZIMAGE=$PWD/build/assets/cloud/bzImage
+fi
+
 echo "== unit tests"
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] && run_cmocka "$t"
@@ -59,24 +66,31 @@ else
 	[ "$ifl" -ne 0 ] && failures+=("integration")
 fi
 
-# Linux guests boot inside the test host (QEMU TCG with kvm_amd): this machine's KVM may
-# be software-only. The suite prints one "linux: P passed, F failed, S skipped" line.
-echo "== Linux guests in the test host (scripts/testhost.sh)"
-out=$(mktemp)
-scripts/testhost.sh --quiet --timeout 900 --rtvmm "$build/rtvmm" tests/testhost/linux-suite.sh |
-	tee "$out" | grep -E '^(ok|not ok) - |^       [|a-z]|^linux: '
-line=$(grep -E '^linux: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -1)
-if [ -z "$line" ]; then
-	tail -40 "$out"
-	echo "the Linux guest tests did not finish"
-	failed=$((failed + 1))
-	failures+=("linux")
-else
-	read -r lp lf ls < <(sed -E 's/linux: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
-	passed=$((passed + lp)) failed=$((failed + lf)) skipped=$((skipped + ls))
-	[ "$lf" -ne 0 ] && failures+=("linux")
-fi
-rm -f "$out"
+# Inside the test host (QEMU TCG with kvm_amd): Linux guests, which this machine's KVM may
+# not boot, and NUMA binding on two nodes. Each suite prints "NAME: P passed, F failed, S
+# skipped" as its last count.
+testhost_suite() {
+	local name=$1 script=$2 out line lp lf ls
+	shift 2
+	echo "== $name: $script in the test host (scripts/testhost.sh)"
+	out=$(mktemp)
+	scripts/testhost.sh --quiet --timeout 900 --rtvmm "$build/rtvmm" --log "$out" "$@" "$script"
+	tr -d '\r' <"$out" | grep -aE "^(ok|not ok) - |^       [|a-z]|^$name: "
+	line=$(tr -d '\r' <"$out" | grep -aE "^$name: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" | tail -1)
+	if [ -z "$line" ]; then
+		tail -40 "$out"
+		echo "the $name tests did not finish"
+		failed=$((failed + 1))
+		failures+=("$name")
+	else
+		read -r lp lf ls < <(sed -E "s/$name: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\\1 \\2 \\3/" <<<"$line")
+		passed=$((passed + lp)) failed=$((failed + lf)) skipped=$((skipped + ls))
+		[ "$lf" -ne 0 ] && failures+=("$name")
+	fi
+	rm -f "$out"
+}
+testhost_suite linux tests/testhost/linux-suite.sh
+testhost_suite numa tests/testhost/numa-suite.sh --numa
 
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
