@@ -38,8 +38,9 @@ printf '%-34s %12s   (target >= 0.97)\n' "ratio rtvmm / raw" "$ratio"
 # boot time inside the test host (where this machine's KVM may not boot Linux)
 BOOT_RUNS=${BOOT_RUNS:-5} scripts/testhost.sh --quiet --with-qemu --timeout 900 \
 	--log "$out/boot.log" tests/testhost/boot-bench.sh >"$out/boot.out" 2>&1 || true
-rtvmm_boot=($(sed -n 's/^boot rtvmm \([0-9.]*\).*/\1/p' "$out/boot.out"))
-qemu_boot=($(sed -n 's/^boot qemu \([0-9.]*\).*/\1/p' "$out/boot.out"))
+# the test script's lines are in the console log, with the serial console's CRs
+rtvmm_boot=($(tr -d '\r' <"$out/boot.log" | sed -n 's/^boot rtvmm \([0-9.]*\)$/\1/p'))
+qemu_boot=($(tr -d '\r' <"$out/boot.log" | sed -n 's/^boot qemu \([0-9.]*\)$/\1/p'))
 if [ ${#rtvmm_boot[@]} -gt 0 ] && [ ${#qemu_boot[@]} -gt 0 ]; then
 	read -r rb_med rb_min rb_max < <(stats "${rtvmm_boot[@]}")
 	read -r qb_med qb_min qb_max < <(stats "${qemu_boot[@]}")
