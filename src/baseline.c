@@ -17,14 +17,6 @@
 /* How often a measuring thread publishes its progress: a store per 4096 samples. */
 #define PROGRESS_MASK 0xfff
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static uint64_t mono_ns(clockid_t clock)
 {
 	struct timespec ts;
@@ -36,27 +28,12 @@ static uint64_t mono_ns(clockid_t clock)
 double baseline_tsc_khz(unsigned ms)
 {
 	struct timespec nap = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-	uint64_t t0 = mono_ns(CLOCK_MONOTONIC_RAW), c0 = rdtsc(), t1, c1;
+	uint64_t t0 = mono_ns(CLOCK_MONOTONIC_RAW), c0 = probe_rdtsc(), t1, c1;
 
 	nanosleep(&nap, NULL);
 	t1 = mono_ns(CLOCK_MONOTONIC_RAW);
-	c1 = rdtsc();
+	c1 = probe_rdtsc();
 	return t1 > t0 ? (double)(c1 - c0) * 1e6 / (double)(t1 - t0) : 0;
-}
-
-/* The loop's own period, as the guest calibrates it: the shortest iteration. */
-static uint64_t calibrate(void)
-{
-	uint64_t prev = rdtsc(), min = ~0ULL;
-
-	for (int i = 0; i < PROBE_CALIBRATION_LOOPS; i++) {
-		uint64_t now = rdtsc();
-
-		if (now - prev < min)
-			min = now - prev;
-		prev = now;
-	}
-	return min;
 }
 
 static void measure_noise(struct baseline_thread *t)
@@ -68,11 +45,11 @@ static void measure_noise(struct baseline_thread *t)
 	uint64_t threshold = (uint64_t)b->threshold_us * khz / 1000;
 	uint64_t start, end, prev, now, n = 0;
 
-	r->period_cycles = calibrate();
-	start = prev = rdtsc();
+	r->period_cycles = probe_calibrate();
+	start = prev = probe_rdtsc();
 	end = start + b->duration_ns * khz / 1000000;
 	do {
-		now = rdtsc();
+		now = probe_rdtsc();
 		probe_account(r, now - prev, threshold, us_mult);
 		prev = now;
 		if (!(++n & PROGRESS_MASK))

@@ -115,14 +115,6 @@ struct wake_cpu {
 
 static struct wake_cpu wake_cpus[GUEST_MAX_VCPUS];
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static inline void outb(uint16_t port, uint8_t value)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
@@ -181,7 +173,7 @@ static void idt_set(unsigned vector, uint64_t handler)
  */
 __attribute__((interrupt)) static void timer_isr(void *frame)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = probe_rdtsc();
 	struct wake_cpu *self;
 
 	(void)frame;
@@ -221,35 +213,17 @@ static void idt_load(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
-/*
- * The loop's own period: the shortest iteration seen. Reading the TSC may trap on
- * some hosts (several microseconds a read), so only the excess over this counts.
- */
-static uint64_t calibrate(void)
-{
-	uint64_t prev = rdtsc(), min = ~0ULL;
-
-	for (int i = 0; i < PROBE_CALIBRATION_LOOPS; i++) {
-		uint64_t now = rdtsc();
-
-		if (now - prev < min)
-			min = now - prev;
-		prev = now;
-	}
-	return min;
-}
-
 static void noise(struct probe_record *r, const struct guest_info *info)
 {
 	/* volatile: the VMM reads samples while the guest runs, as a progress counter */
 	volatile uint64_t *samples = &r->samples;
 	uint64_t start, end, prev, now = 0, n = 0;
 
-	r->period_cycles = calibrate();
-	start = prev = rdtsc();
+	r->period_cycles = probe_calibrate();
+	start = prev = probe_rdtsc();
 	end = start + info->duration_cycles;
 	do {
-		now = rdtsc();
+		now = probe_rdtsc();
 		probe_account(r, now - prev, info->threshold_cycles, info->us_mult);
 		prev = now;
 		*samples = ++n;
@@ -305,7 +279,7 @@ static void wake(uint32_t cpu, struct probe_record *r, const struct guest_info *
 		probe_fail(PROBE_EXIT_BAD_INFO);
 	apic_setup(self);
 	r->period_cycles = interval;
-	start = now = rdtsc();
+	start = now = probe_rdtsc();
 	end = start + info->duration_cycles;
 	for (deadline = start + interval; deadline <= end;) {
 		*woke = 0;

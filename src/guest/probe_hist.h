@@ -1,12 +1,40 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Histogram arithmetic of the jitter probe, shared by the guest (which records) and
- * the host (the unit tests and the native baseline). Freestanding: no libc.
+ * The jitter probe's TSC reading, calibration and histogram arithmetic, shared by the
+ * guest (which records) and the host (the unit tests and the native baseline).
+ * Freestanding: no libc.
  */
 #ifndef RTVMM_PROBE_HIST_H
 #define RTVMM_PROBE_HIST_H
 
 #include "abi.h"
+
+static inline uint64_t probe_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * The noise loop's own period: the shortest of PROBE_CALIBRATION_LOOPS back-to-back TSC
+ * reads. Reading the TSC may trap on some hosts (several microseconds a read), so only
+ * the excess over this period counts as a gap.
+ */
+static inline uint64_t probe_calibrate(void)
+{
+	uint64_t prev = probe_rdtsc(), min = ~0ULL;
+
+	for (int i = 0; i < PROBE_CALIBRATION_LOOPS; i++) {
+		uint64_t now = probe_rdtsc();
+
+		if (now - prev < min)
+			min = now - prev;
+		prev = now;
+	}
+	return min;
+}
 
 /*
  * Cycles to microseconds is a multiply and a shift with a factor the host computes
