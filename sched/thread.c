@@ -52,10 +52,33 @@ pid_t sched_gettid(void)
 	return gettid();
 }
 
+void sched_thread_read(pid_t tid, struct sched_thread_now *now)
+{
+	struct sched_param sp = { 0 };
+	int policy = sched_getscheduler(tid);
+
+	now->policy = -1;
+	now->priority = 0;
+	if (policy >= 0 && sched_getparam(tid, &sp) == 0) {
+		now->policy = policy & ~SCHED_RESET_ON_FORK;
+		now->priority = sp.sched_priority;
+	}
+	CPU_ZERO(&now->affinity);
+	now->affinity_known = sched_getaffinity(tid, sizeof(now->affinity), &now->affinity) == 0;
+}
+
 const char *sched_policy_name(int policy)
 {
-	return policy == SCHED_FIFO ? "SCHED_FIFO" : policy == SCHED_RR ? "SCHED_RR" :
-							     "SCHED_OTHER";
+	switch (policy) {
+	case SCHED_OTHER:
+		return "SCHED_OTHER";
+	case SCHED_RR:
+		return "SCHED_RR";
+	case SCHED_FIFO:
+		return "SCHED_FIFO";
+	default:
+		return "an unknown policy";
+	}
 }
 
 static bool unsupported(int err)

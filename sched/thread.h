@@ -71,6 +71,17 @@ int sched_thread_pin(pid_t tid, const struct sched_thread_plan *plan, char *err,
 int sched_thread_make_rt(pid_t tid, const struct sched_thread_plan *plan, char *err,
 			 size_t errlen);
 
+/* What the kernel says a thread has now, for reports. */
+struct sched_thread_now {
+	int policy;		/* SCHED_OTHER, SCHED_RR, SCHED_FIFO; -1 when unreadable */
+	int priority;		/* RT priority; 0 for SCHED_OTHER or unreadable */
+	bool affinity_known;
+	cpu_set_t affinity;	/* empty when not known */
+};
+
+/* Reads the policy, priority and affinity of `tid` (0: the caller). Any thread. */
+void sched_thread_read(pid_t tid, struct sched_thread_now *now);
+
 /* "SCHED_RR" and so on, for messages. */
 const char *sched_policy_name(int policy);
 

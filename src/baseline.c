@@ -47,7 +47,7 @@ static void measure_noise(struct baseline_thread *t)
 
 	r->period_cycles = probe_calibrate();
 	start = prev = probe_rdtsc();
-	end = start + b->duration_ns * khz / 1000000;
+	end = start + b->duration_ns / 1000 * khz / 1000;	/* no overflow up to a day */
 	do {
 		now = probe_rdtsc();
 		probe_account(r, now - prev, threshold, us_mult);

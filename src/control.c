@@ -327,9 +327,8 @@ static int client_queue(struct control_client *c, json_t *reply)
 static void vcpu_read_state(struct vm *vm, unsigned id, struct control_vcpu_state *s)
 {
 	struct vcpu *vcpu = vm->vcpus[id];
-	struct sched_param sp = { 0 };
+	struct sched_thread_now now;
 	struct task_stat ts;
-	int policy;
 
 	memset(s, 0, sizeof(*s));
 	s->id = id;
@@ -343,12 +342,11 @@ static void vcpu_read_state(struct vm *vm, unsigned id, struct control_vcpu_stat
 		return;
 	if (taskstat_read("/proc", getpid(), s->tid, &ts) == 0)
 		s->last_cpu = ts.last_cpu;
-	policy = sched_getscheduler(s->tid);
-	if (policy >= 0 && sched_getparam(s->tid, &sp) == 0) {
-		s->policy = policy & ~SCHED_RESET_ON_FORK;
-		s->priority = sp.sched_priority;
-	}
-	s->affinity_known = sched_getaffinity(s->tid, sizeof(s->affinity), &s->affinity) == 0;
+	sched_thread_read(s->tid, &now);
+	s->policy = now.policy;
+	s->priority = now.priority;
+	s->affinity_known = now.affinity_known;
+	s->affinity = now.affinity;
 }
 
 static const char *vm_state_now(struct vm *vm, enum vcpu_state *states)

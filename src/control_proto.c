@@ -90,11 +90,6 @@ const struct control_cmd_spec *control_cmd_find(const char *name, enum control_c
 	return NULL;
 }
 
-const struct control_cmd_spec *control_cmd_spec(enum control_cmd cmd)
-{
-	return (unsigned)cmd < CONTROL_CMD_COUNT ? &specs[cmd] : NULL;
-}
-
 const char *control_cmd_names(void)
 {
 	return "state, stats, pause, resume, stop, make-rt, throttle, set-affinity";

@@ -82,7 +82,6 @@ struct control_cmd_spec {
 
 /* The command called `name`, or NULL. */
 const struct control_cmd_spec *control_cmd_find(const char *name, enum control_cmd *cmd);
-const struct control_cmd_spec *control_cmd_spec(enum control_cmd cmd);
 /* "state, stats, pause, ..." for messages. */
 const char *control_cmd_names(void);
 const char *control_arg_name(enum control_arg arg);

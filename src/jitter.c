@@ -379,7 +379,7 @@ static int side_of(struct jitter *j, const struct vm *vm, unsigned id, struct re
 		return -ENOMEM;
 	memcpy(copy, r, sizeof(*copy));
 	in_guest_ns = atomic_load(&vm->vcpus[id]->stats.run_ns);
-	copy->elapsed_cycles = in_guest_ns ? in_guest_ns * vm->tsc_khz / 1000000
+	copy->elapsed_cycles = in_guest_ns ? in_guest_ns / 1000 * vm->tsc_khz / 1000
 					   : (j->ending_ms - j->started_ms) * vm->tsc_khz;
 	ret = report_side_from_record(s, copy, vm->tsc_khz);
 	free(copy);

@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include "../sched/host.h"
+#include "../sched/thread.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -239,20 +240,6 @@ void report_warn(struct report *r, const struct report_warn_facts *f)
 
 /* --- text ------------------------------------------------------------------------- */
 
-static const char *policy_name(int policy)
-{
-	switch (policy) {
-	case SCHED_OTHER:
-		return "SCHED_OTHER";
-	case SCHED_RR:
-		return "SCHED_RR";
-	case SCHED_FIFO:
-		return "SCHED_FIFO";
-	default:
-		return "?";
-	}
-}
-
 enum fmt { F_INT, F_DEC1, F_DEC3, F_PCT_US };
 
 /* One cell: a figure or "-" when not known. */
@@ -327,7 +314,7 @@ static void print_vcpu(FILE *out, const struct report *r, unsigned i)
 		row(out, r, label, a, b, ratio, g->field, h->field);                        \
 	} while (0)
 
-	fprintf(out, "\nvcpu%u: cpus %s, %s", i, v->cpus, policy_name(v->policy));
+	fprintf(out, "\nvcpu%u: cpus %s, %s", i, v->cpus, sched_policy_name(v->policy));
 	if (v->policy != SCHED_OTHER)
 		fprintf(out, " %d", v->rt_priority);
 	fprintf(out, "%s\n", g->present && !g->done ? " (incomplete)" : "");
@@ -517,7 +504,7 @@ static json_t *side_json(const struct report_side *s, const struct report_vcpu *
 							       : json_null(), &ok);
 	set(o, "node", v->node >= 0 ? json_integer(v->node) : json_null(), &ok);
 	set(o, "cpus", json_string(v->cpus), &ok);
-	set(o, "policy", json_string(policy_name(v->policy)), &ok);
+	set(o, "policy", json_string(sched_policy_name(v->policy)), &ok);
 	set(o, "rt_priority", json_integer(v->rt_priority), &ok);
 	set(o, "side", json_string(guest ? "guest" : "host"), &ok);
 	set(o, "done", json_boolean(s->done), &ok);

@@ -174,17 +174,22 @@ static int event_loop(struct vm *vm, int sig_fd, struct control *ctl,
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct serial_in in = { .fd = -1 };
 
-	if (ep < 0)
-		return -errno;
-	ev.data.fd = sig_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
-	ev.data.fd = vm->event_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, vm->event_fd, &ev);
-	serial_in_start(&in, vm, ep);
-	if (ctl) {
-		ev.data.fd = control_fd(ctl);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	int fds[3] = { sig_fd, vm->event_fd, ctl ? control_fd(ctl) : -1 };
+	int err = ep < 0 ? errno : 0;
+
+	/* without these the loop could never see the VM end: fail it rather than hang */
+	for (int i = 0; !err && i < 3; i++) {
+		ev.data.fd = fds[i];
+		if (fds[i] >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			err = errno;
 	}
+	if (err) {
+		if (ep >= 0)
+			close(ep);
+		vm_end(vm, VM_END_FAILED, 0, "setting up the main loop: %s", strerror(err));
+		return -err;
+	}
+	serial_in_start(&in, vm, ep);
 
 	while (atomic_load(&vm->end) == VM_END_NONE) {
 		struct epoll_event events[4];
@@ -346,17 +351,15 @@ static void log_placement(const struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		pid_t tid = atomic_load(&vm->vcpus[i]->tid);
-		struct sched_param sp = { 0 };
+		struct sched_thread_now now;
 		char cpus[256] = "?";
-		cpu_set_t set;
-		int policy = sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK;
 
-		if (sched_getaffinity(tid, sizeof(set), &set) == 0)
-			cpulist_format(&set, cpus, sizeof(cpus));
-		sched_getparam(tid, &sp);
+		sched_thread_read(tid, &now);
+		if (now.affinity_known)
+			cpulist_format(&now.affinity, cpus, sizeof(cpus));
 		log_info("vcpu%u: thread %s tid %d, cpus %s, %s priority %d%s%s", i,
-			 vm->vcpus[i]->name, (int)tid, cpus, sched_policy_name(policy),
-			 sp.sched_priority, vm->vcpus[i]->in_cgroup ? ", cgroup " : "",
+			 vm->vcpus[i]->name, (int)tid, cpus, sched_policy_name(now.policy),
+			 now.priority, vm->vcpus[i]->in_cgroup ? ", cgroup " : "",
 			 vm->vcpus[i]->in_cgroup ? vm->plan->vcpu[i].cgroup : "");
 	}
 }

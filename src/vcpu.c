@@ -193,16 +193,15 @@ static int vcpu_setup(struct vcpu *vcpu)
 
 static void vcpu_snapshot(struct vcpu *vcpu, struct vcpu_snapshot *s)
 {
-	struct sched_param sp = { 0 };
+	struct sched_thread_now now;
 
+	sched_thread_read(0, &now);
 	s->state = atomic_load(&vcpu->state);
 	s->tid = atomic_load(&vcpu->tid);
 	s->last_cpu = sched_getcpu();
-	s->policy = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
-	sched_getparam(0, &sp);
-	s->priority = sp.sched_priority;
-	CPU_ZERO(&s->affinity);
-	sched_getaffinity(0, sizeof(s->affinity), &s->affinity);
+	s->policy = now.policy;
+	s->priority = now.priority;
+	s->affinity = now.affinity;
 }
 
 /* Spins outside the guest: the host takes this time from the vCPU on purpose. */

@@ -342,6 +342,30 @@ static void test_pin_failure_names_cpus(void **state)
 	assert_int_equal(fake.calls, 0);
 }
 
+/* The getters are not faked: this test thread reads itself, and a thread that is gone. */
+static void test_read_reports_what_the_kernel_has(void **state)
+{
+	struct sched_thread_now now;
+	cpu_set_t want;
+
+	(void)state;
+	sched_thread_read(0, &now);
+	assert_int_equal(now.policy, SCHED_OTHER);
+	assert_int_equal(now.priority, 0);
+	assert_true(now.affinity_known);
+	assert_int_equal(sched_getaffinity(0, sizeof(want), &want), 0);
+	assert_true(CPU_EQUAL(&now.affinity, &want));
+	assert_string_equal(sched_policy_name(now.policy), "SCHED_OTHER");
+
+	/* no such thread: nothing is made up, and the name says so */
+	sched_thread_read(0x3fffffff, &now);
+	assert_int_equal(now.policy, -1);
+	assert_false(now.affinity_known);
+	assert_int_equal(CPU_COUNT(&now.affinity), 0);
+	assert_string_equal(sched_policy_name(now.policy), "an unknown policy");
+	assert_string_equal(sched_policy_name(SCHED_FIFO), "SCHED_FIFO");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup(test_make_rt_eperm_with_permission_blames_cgroup_budget,
 				       setup),
 		cmocka_unit_test_setup(test_pin_failure_names_cpus, setup),
+		cmocka_unit_test(test_read_reports_what_the_kernel_has),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
