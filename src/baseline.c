@@ -3,6 +3,7 @@
  * The host-native jitter baseline (see baseline.h).
  */
 #include "baseline.h"
+#include "clock.h"
 
 #include "guest/probe_hist.h"
 #include "log.h"
@@ -17,21 +18,13 @@
 /* How often a measuring thread publishes its progress: a store per 4096 samples. */
 #define PROGRESS_MASK 0xfff
 
-static uint64_t mono_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 double baseline_tsc_khz(unsigned ms)
 {
 	struct timespec nap = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-	uint64_t t0 = mono_ns(CLOCK_MONOTONIC_RAW), c0 = probe_rdtsc(), t1, c1;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC_RAW), c0 = probe_rdtsc(), t1, c1;
 
 	nanosleep(&nap, NULL);
-	t1 = mono_ns(CLOCK_MONOTONIC_RAW);
+	t1 = clock_ns(CLOCK_MONOTONIC_RAW);
 	c1 = probe_rdtsc();
 	return t1 > t0 ? (double)(c1 - c0) * 1e6 / (double)(t1 - t0) : 0;
 }
@@ -66,7 +59,7 @@ static void measure_wake(struct baseline_thread *t)
 	struct probe_record *r = t->record;
 	uint64_t interval = (uint64_t)b->interval_us * 1000, us_mult = probe_us_mult(1000000);
 	uint64_t threshold = (uint64_t)b->threshold_us * 1000;
-	uint64_t start = mono_ns(CLOCK_MONOTONIC), end = start + b->duration_ns;
+	uint64_t start = clock_ns(CLOCK_MONOTONIC), end = start + b->duration_ns;
 	uint64_t next = start + interval, now = start, n = 0;
 
 	r->period_cycles = interval;
@@ -76,7 +69,7 @@ static void measure_wake(struct baseline_thread *t)
 
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
-		now = mono_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		/* deadlines already past are missed, not served late one after another */
 		next = probe_wake_account(r, next, now, interval, threshold, us_mult);
 		atomic_store_explicit(&t->progress, ++n, memory_order_relaxed);

@@ -10,6 +10,7 @@
  * only waits are for the vCPUs themselves (a mailbox call, a bounded pause).
  */
 #include "control.h"
+#include "clock.h"
 
 #include "control_proto.h"
 #include "log.h"
@@ -375,14 +376,6 @@ static json_t *cmd_state(struct control *ctl, const struct control_req *req)
 	return reply;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static json_t *cmd_stats(struct control *ctl, const struct control_req *req)
 {
 	struct vm *vm = ctl->vm;
@@ -409,7 +402,7 @@ static json_t *cmd_stats(struct control *ctl, const struct control_req *req)
 		v[i].host_known = tid > 0 && atomic_load(&vcpu->state) != VCPU_EXITED &&
 				  taskstat_read("/proc", getpid(), tid, &v[i].host) == 0;
 	}
-	reply = control_reply_stats(monotonic_ns(), v, vm->nr_vcpus);
+	reply = control_reply_stats(clock_mono_ns(), v, vm->nr_vcpus);
 	free(v);
 	return reply;
 }
@@ -426,7 +419,7 @@ static json_t *set_run_state(struct control *ctl, enum vcpu_run_state rs, enum v
 	struct vcpu_msg msg = { .kind = VCPU_MSG_RUN_STATE, .run_state = rs };
 	struct timespec tick = { .tv_nsec = 1000000 };
 	struct vm *vm = ctl->vm;
-	uint64_t deadline = monotonic_ns() + CONTROL_RUN_STATE_WAIT_MS * 1000000ULL;
+	uint64_t deadline = clock_mono_ns() + CONTROL_RUN_STATE_WAIT_MS * 1000000ULL;
 	enum vcpu_state *states = calloc(vm->nr_vcpus, sizeof(*states));
 	const char *vm_state;
 	char error[256];
@@ -445,7 +438,7 @@ static json_t *set_run_state(struct control *ctl, enum vcpu_run_state rs, enum v
 			if (s != want && s != VCPU_EXITED && s != VCPU_FAILED)
 				late = (int)i;
 		}
-		if (late < 0 || monotonic_ns() >= deadline)
+		if (late < 0 || clock_mono_ns() >= deadline)
 			break;
 		nanosleep(&tick, NULL);
 	}

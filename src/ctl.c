@@ -4,6 +4,7 @@
  * exchange with the control socket, and the tables printed from the reply.
  */
 #include "ctl.h"
+#include "clock.h"
 
 #include "exit.h"
 
@@ -288,14 +289,6 @@ int ctl_print(enum control_cmd cmd, const json_t *reply, FILE *out, FILE *errout
 
 /* --- the exchange ----------------------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int ctl_connect(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -345,7 +338,7 @@ static int send_all(int fd, const char *buf, size_t len)
 /* Reads up to the first newline, for at most CTL_TIMEOUT_MS. Returns 0 with *line. */
 static int read_line(int fd, const char *path, char **line, size_t *len)
 {
-	int64_t deadline = now_ms() + CTL_TIMEOUT_MS;
+	int64_t deadline = (int64_t)clock_mono_ms() + CTL_TIMEOUT_MS;
 	size_t n = 0, cap = 4096;
 	char *buf = malloc(cap), *nl = NULL;
 
@@ -353,7 +346,7 @@ static int read_line(int fd, const char *path, char **line, size_t *len)
 		return -ENOMEM;
 	while (!nl) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)clock_mono_ms();
 		ssize_t got;
 		int ret;
 

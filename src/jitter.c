@@ -5,6 +5,7 @@
  * report's gathering and its outputs. Main thread only.
  */
 #include "jitter.h"
+#include "clock.h"
 
 #include "baseline.h"
 #include "log.h"
@@ -73,26 +74,18 @@ struct jitter {
 	bool measured;			/* the VM ran its measurement */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void progress_begin(struct progress *p, const char *what, unsigned total_s)
 {
 	p->tty = isatty(STDERR_FILENO);
 	p->shown = false;
 	p->what = what;
-	p->start_ms = p->last_plain_ms = now_ms();
+	p->start_ms = p->last_plain_ms = clock_mono_ms();
 	p->total_s = total_s;
 }
 
 static void progress_show(struct progress *p, uint64_t samples)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	unsigned elapsed = (unsigned)((now - p->start_ms) / 1000);
 	unsigned left = elapsed < p->total_s ? p->total_s - elapsed : 0;
 
@@ -249,9 +242,9 @@ static int run_baseline(struct jitter *j)
 
 		if (done)
 			break;
-		if (now_ms() - shown >= 1000) {
+		if (clock_mono_ms() - shown >= 1000) {
 			progress_show(&j->progress, samples);
-			shown = now_ms();
+			shown = clock_mono_ms();
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -324,7 +317,7 @@ static void hook_started(void *ctx, struct vm *vm)
 	struct jitter *j = ctx;
 
 	snap_vcpus(vm, j->start);
-	j->started_ms = now_ms();
+	j->started_ms = clock_mono_ms();
 	time_string(j->report.start_time, sizeof(j->report.start_time));
 	progress_begin(&j->progress, "guest", j->cfg->probe.duration_s);
 }
@@ -345,7 +338,7 @@ static void hook_ending(void *ctx, struct vm *vm)
 	struct jitter *j = ctx;
 
 	snap_vcpus(vm, j->end);
-	j->ending_ms = now_ms();
+	j->ending_ms = clock_mono_ms();
 	time_string(j->report.end_time, sizeof(j->report.end_time));
 	progress_end(&j->progress);
 	j->measured = true;

@@ -7,6 +7,7 @@
  * signal, the vCPU threads that unblock it) ever sees them.
  */
 #include "run.h"
+#include "clock.h"
 
 #include "boot/linux.h"
 #include "boot/payload.h"
@@ -136,14 +137,6 @@ static void serial_in_read(struct serial_in *in, struct vm *vm, int ep)
 	}
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * The epoll timeout until the next tick (-1: no ticks), and the tick itself when it
  * is due; `next` is the due time in CLOCK_MONOTONIC milliseconds.
@@ -154,7 +147,7 @@ static int hooks_tick(const struct run_hooks *h, struct vm *vm, uint64_t *next)
 
 	if (!h || !h->tick || !h->tick_ms)
 		return -1;
-	now = now_ms();
+	now = clock_mono_ms();
 	if (!*next) {
 		*next = now + h->tick_ms;
 	} else if (now >= *next) {

@@ -7,6 +7,7 @@
  * other vCPUs, except on the rare exits that end the VM.
  */
 #include "vcpu.h"
+#include "clock.h"
 
 #include "log.h"
 #include "vm.h"
@@ -132,14 +133,6 @@ int vcpu_call(struct vcpu *vcpu, struct vcpu_msg *msg, struct vcpu_reply *reply)
 	return ret ? ret : reply->result;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Places the thread on the host before it first enters the guest, in the order of
  * DESIGN.md: each step is bounded by the ones before it (the cgroup's cpuset would
@@ -207,10 +200,10 @@ static void vcpu_snapshot(struct vcpu *vcpu, struct vcpu_snapshot *s)
 /* Spins outside the guest: the host takes this time from the vCPU on purpose. */
 static void vcpu_throttle(struct vcpu *vcpu, uint32_t us)
 {
-	uint64_t start = now_ns(), end = start + (uint64_t)us * 1000, now;
+	uint64_t start = clock_mono_ns(), end = start + (uint64_t)us * 1000, now;
 
 	do
-		now = now_ns();
+		now = clock_mono_ns();
 	while (now < end);
 	vcpu_stat_add(&vcpu->stats.throttle_ns, now - start);
 }
@@ -330,7 +323,7 @@ static void vcpu_bus_lock(struct vcpu *vcpu, uint64_t now)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR &&
 	       !atomic_load_explicit(&vcpu->mailbox.pending, memory_order_acquire))
 		;
-	vcpu_stat_add(&vcpu->stats.bus_lock_sleep_ns, now_ns() - now);
+	vcpu_stat_add(&vcpu->stats.bus_lock_sleep_ns, clock_mono_ns() - now);
 }
 
 static void vcpu_end_vm(struct vcpu *vcpu, const struct exit_info *e)
@@ -368,9 +361,9 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 			if (paused || idle)
 				continue;
 		}
-		t0 = now_ns();
+		t0 = clock_mono_ns();
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);
-		t1 = now_ns();
+		t1 = clock_mono_ns();
 		vcpu_stat_add(&vcpu->stats.run_ns, t1 - t0);
 		if (ret < 0) {
 			int err = errno;
