@@ -739,6 +739,7 @@ int jitter_run(const struct jitter_opts *o)
 			goto out;
 		}
 	}
+	hooks.plan = j->plan;	/* the baseline's and the report's placement, not a second one */
 	code = run_vm_hooks(j->cfg, &hooks);
 	if (!j->measured)
 		goto out;	/* the VM did not start: nothing to report */

@@ -381,7 +381,8 @@ int run_vm(const struct cfg *cfg)
 int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 {
 	struct control *ctl = NULL;
-	struct plan *plan = NULL;
+	struct plan *own_plan = NULL;
+	const struct plan *plan = hooks ? hooks->plan : NULL;
 	bool reboot;
 	struct vm *vm = NULL;
 	sigset_t stop;
@@ -400,11 +401,14 @@ int run_vm_hooks(const struct cfg *cfg, const struct run_hooks *hooks)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	ret = run_plan_build(cfg, &plan);
+	if (!plan) {
+		ret = run_plan_build(cfg, &own_plan);
+		plan = own_plan;
+	}
 	if (!ret)
 		ret = open_control(cfg, &ctl);
 	if (ret) {
-		free(plan);
+		free(own_plan);
 		close(sig_fd);
 		return ret == -EINVAL ? 2 : 1;
 	}
@@ -481,7 +485,7 @@ boot:
 out:
 	control_close(ctl);
 	vm_destroy(vm);
-	free(plan);
+	free(own_plan);
 	close(sig_fd);
 	return code;
 }

@@ -20,6 +20,7 @@ struct plan;
  */
 struct run_hooks {
 	void *ctx;
+	const struct plan *plan;	/* the placement to run with; NULL: built here */
 	unsigned tick_ms;	/* period of tick(); 0 = no ticks */
 	/* every vCPU is in the guest: the measurement starts */
 	void (*started)(void *ctx, struct vm *vm);

@@ -356,7 +356,8 @@ static void test_runloop_hooks_called_in_order(void **state)
 {
 	struct fixture *f = *state;
 	struct hook_log l = { .order = "" };
-	struct run_hooks hooks = { &l, 100, h_started, h_tick, h_ending, h_ended };
+	struct run_hooks hooks = { .ctx = &l, .tick_ms = 100, .started = h_started, .tick = h_tick,
+				  .ending = h_ending, .ended = h_ended };
 	struct cfg_error err;
 
 	f->cfg = malloc(sizeof(*f->cfg));
