@@ -20,13 +20,6 @@ struct runnable_seen {
 };
 
 /*
- * Parses the text of a /proc/PID/task/TID/stat file: its state letter, its last CPU
- * (field 39) and its command name (field 2, which may hold spaces and parentheses).
- * Returns 0 or -EINVAL.
- */
-int runnable_parse_stat(const char *text, char *state, int *cpu, char comm[16]);
-
-/*
  * Scans every thread under `proc` ("/proc", or a test tree) and counts, for each CPU in
  * `cpus`, the threads in state R that last ran there, except those of process `self`.
  * Returns 0 (with *seen filled), or -errno when `proc` cannot be read.

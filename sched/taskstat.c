@@ -57,25 +57,41 @@ int taskstat_parse_status(const char *text, struct task_stat *ts)
 	return 0;
 }
 
-int taskstat_parse_stat(const char *text, struct task_stat *ts)
+int taskstat_parse_stat_line(const char *text, char *state, int *cpu, char comm[16])
 {
-	/* the command name is in parentheses and may hold spaces and ')': skip to the last */
-	const char *p = strrchr(text, ')');
-	int field = 2, cpu;
+	const char *open = strchr(text, '('), *close = strrchr(text, ')'), *p;
+	size_t len;
+	int field;
 
-	if (!p)
+	/* the name sits between the first '(' and the last ')', whatever it contains */
+	if (!open || !close || close < open || close[1] != ' ' || !close[2])
 		return -EINVAL;
-	/* "processor" is field 39; after ')' comes field 3 */
-	while (field < 39) {
+	len = (size_t)(close - open - 1);
+	if (len > 15)
+		len = 15;
+	memcpy(comm, open + 1, len);
+	comm[len] = '\0';
+	*state = close[2];
+	/* after ')' comes field 3 (state); the CPU is field 39 */
+	p = close;
+	for (field = 2; field < 39; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
-		field++;
 	}
-	if (sscanf(p, " %d", &cpu) != 1 || cpu < 0)
+	if (sscanf(p, " %d", cpu) != 1 || *cpu < 0)
 		return -EINVAL;
-	ts->last_cpu = cpu;
 	return 0;
+}
+
+int taskstat_parse_stat(const char *text, struct task_stat *ts)
+{
+	char state, comm[16];
+	int cpu, ret = taskstat_parse_stat_line(text, &state, &cpu, comm);
+
+	if (!ret)
+		ts->last_cpu = cpu;
+	return ret;
 }
 
 int taskstat_parse_sched(const char *text, struct task_stat *ts)
@@ -96,8 +112,7 @@ int taskstat_parse_sched(const char *text, struct task_stat *ts)
 	return 0;
 }
 
-/* Reads a small /proc file into buf (NUL-terminated). Returns 0 or -errno. */
-static int read_small(const char *path, char *buf, size_t len)
+int taskstat_read_text(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -113,7 +128,7 @@ static int read_small(const char *path, char *buf, size_t len)
 	}
 	close(fd);
 	buf[n] = '\0';
-	return 0;
+	return n ? 0 : -EIO;	/* empty: the thread ended while it was read */
 }
 
 int taskstat_read(const char *proc, pid_t pid, pid_t tid, struct task_stat *ts)
@@ -138,7 +153,7 @@ int taskstat_read(const char *proc, pid_t pid, pid_t tid, struct task_stat *ts)
 
 		snprintf(path, sizeof(path), "%s/%d/task/%d/%s", proc, (int)pid, (int)tid,
 			 files[i].file);
-		ret = read_small(path, buf, 8192);
+		ret = taskstat_read_text(path, buf, 8192);
 		if (ret) {
 			if (!first_err)
 				first_err = ret;

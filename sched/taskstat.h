@@ -11,6 +11,7 @@
 #define RTVMM_SCHED_TASKSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,6 +32,15 @@ int taskstat_parse_schedstat(const char *text, struct task_stat *ts);
 int taskstat_parse_status(const char *text, struct task_stat *ts);
 int taskstat_parse_stat(const char *text, struct task_stat *ts);
 int taskstat_parse_sched(const char *text, struct task_stat *ts);
+
+/*
+ * The whole stat line: its state letter, its last CPU (field 39) and its command name
+ * (field 2, which may hold spaces and parentheses). Returns 0 or -EINVAL.
+ */
+int taskstat_parse_stat_line(const char *text, char *state, int *cpu, char comm[16]);
+
+/* Reads a small /proc file into buf, NUL-terminated. Returns 0 or -errno (-EIO: empty). */
+int taskstat_read_text(const char *path, char *buf, size_t len);
 
 /*
  * Reads thread `tid` of process `pid` under `proc` ("/proc", or a test tree). Fields

@@ -15,6 +15,7 @@
 #include "temp_tree.h"
 
 #include "../../sched/runnable.h"
+#include "../../sched/taskstat.h"
 
 #include <unistd.h>
 
@@ -37,11 +38,11 @@ static void test_runnable_parse_stat(void **state)
 	int cpu;
 
 	(void)state;
-	assert_int_equal(runnable_parse_stat(stat_line("stress-ng", 'R', 3), &st, &cpu, comm), 0);
+	assert_int_equal(taskstat_parse_stat_line(stat_line("stress-ng", 'R', 3), &st, &cpu, comm), 0);
 	assert_int_equal(st, 'R');
 	assert_int_equal(cpu, 3);
 	assert_string_equal(comm, "stress-ng");
-	assert_int_equal(runnable_parse_stat(stat_line("a) (b c", 'S', 12), &st, &cpu, comm), 0);
+	assert_int_equal(taskstat_parse_stat_line(stat_line("a) (b c", 'S', 12), &st, &cpu, comm), 0);
 	assert_int_equal(st, 'S');
 	assert_int_equal(cpu, 12);
 	assert_string_equal(comm, "a) (b c");
@@ -53,9 +54,9 @@ static void test_runnable_parse_stat_rejects_malformed(void **state)
 	int cpu;
 
 	(void)state;
-	assert_int_equal(runnable_parse_stat("", &st, &cpu, comm), -EINVAL);
-	assert_int_equal(runnable_parse_stat("42 (x R 1 2 3", &st, &cpu, comm), -EINVAL);
-	assert_int_equal(runnable_parse_stat("42 (x) R 1 2 3\n", &st, &cpu, comm), -EINVAL);
+	assert_int_equal(taskstat_parse_stat_line("", &st, &cpu, comm), -EINVAL);
+	assert_int_equal(taskstat_parse_stat_line("42 (x R 1 2 3", &st, &cpu, comm), -EINVAL);
+	assert_int_equal(taskstat_parse_stat_line("42 (x) R 1 2 3\n", &st, &cpu, comm), -EINVAL);
 }
 
 static void test_runnable_scan_counts_other_runnable_threads(void **state)

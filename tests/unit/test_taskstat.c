@@ -96,6 +96,18 @@ static void test_read_fake_proc(void **state)
 	assert_int_equal(ts.migrations, 9);
 
 	assert_int_equal(taskstat_read(root, 7, 9, &ts), -ENOENT);
+
+	/* a thread that ended while it was read leaves an empty file */
+	{
+		char path[128], buf[64];
+
+		tree_put(root, "7/task/8/empty", "");
+		snprintf(path, sizeof(path), "%s/7/task/8/empty", root);
+		assert_int_equal(taskstat_read_text(path, buf, sizeof(buf)), -EIO);
+		snprintf(path, sizeof(path), "%s/7/task/8/schedstat", root);
+		assert_int_equal(taskstat_read_text(path, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, "100 20 3\n");
+	}
 	tree_remove(root);
 }
 
