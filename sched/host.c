@@ -108,7 +108,7 @@ static int64_t read_i64_under(const char *root, const char *rel)
  * prints for a mask it never allocated, e.g. nohz_full without the parameter), is an
  * empty set. Returns 0 or -errno when the file is missing or unparsable.
  */
-static int read_list_under(const char *root, const char *rel, cpu_set_t *set)
+int host_read_cpulist(const char *root, const char *rel, cpu_set_t *set)
 {
 	char buf[1024];
 	int ret = read_under(root, rel, buf, sizeof(buf));
@@ -456,16 +456,16 @@ int host_read(struct host_facts *f, const char *sys_root, const char *proc_root)
 
 	read_cgroups(f, proc_root);
 
-	f->numa_known = read_list_under(sys_root, "/devices/system/node/online",
+	f->numa_known = host_read_cpulist(sys_root, "/devices/system/node/online",
 					&f->numa_nodes) == 0;
 	read_hugepages(f, sys_root);
 	read_choice(sys_root, "/kernel/mm/transparent_hugepage/enabled", f->thp, sizeof(f->thp));
 
-	f->cpus_known = read_list_under(sys_root, "/devices/system/cpu/online", &f->online) == 0;
-	if (read_list_under(sys_root, "/devices/system/cpu/present", &f->present))
+	f->cpus_known = host_read_cpulist(sys_root, "/devices/system/cpu/online", &f->online) == 0;
+	if (host_read_cpulist(sys_root, "/devices/system/cpu/present", &f->present))
 		f->present = f->online;
-	read_list_under(sys_root, "/devices/system/cpu/isolated", &f->isolated);
-	f->nohz_full_supported = read_list_under(sys_root, "/devices/system/cpu/nohz_full",
+	host_read_cpulist(sys_root, "/devices/system/cpu/isolated", &f->isolated);
+	f->nohz_full_supported = host_read_cpulist(sys_root, "/devices/system/cpu/nohz_full",
 						 &f->nohz_full) == 0;
 	read_cmdline(f, proc_root);
 	f->split_lock_flag = cpuinfo_has_flag(proc_root, "split_lock_detect");

@@ -100,6 +100,12 @@ struct host_facts {
  */
 bool host_kvm_is_hardware(const struct host_facts *f);
 
+/*
+ * Reads a CPU list file such as <root>/devices/system/cpu/online into *set (empty for
+ * an empty file). Returns 0, -errno, or -EINVAL when it is not a CPU list.
+ */
+int host_read_cpulist(const char *root, const char *rel, cpu_set_t *set);
+
 /* Set every fact to "unknown / absent". */
 void host_facts_init(struct host_facts *f);
 

@@ -3,8 +3,8 @@
  * The host-native jitter baseline (see baseline.h).
  */
 #include "baseline.h"
-#include "clock.h"
 
+#include "clock.h"
 #include "guest/probe_hist.h"
 #include "log.h"
 

@@ -10,13 +10,14 @@
  * only waits are for the vCPUs themselves (a mailbox call, a bounded pause).
  */
 #include "control.h"
-#include "clock.h"
 
+#include "clock.h"
 #include "control_proto.h"
 #include "log.h"
 #include "vm.h"
 
 #include "../config/cpulist.h"
+#include "../sched/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -573,24 +574,6 @@ static json_t *cmd_throttle(struct control *ctl, const struct control_req *req)
 	return reply;
 }
 
-/* The host's online CPUs; false when sysfs cannot say (the kernel will, on the pin). */
-static bool online_cpus(cpu_set_t *set)
-{
-	char buf[1024];
-	ssize_t n;
-	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return cpulist_parse(buf, set) == 0;
-}
-
 static json_t *cmd_set_affinity(struct control *ctl, const struct control_req *req)
 {
 	struct vcpu_msg msg = { .kind = VCPU_MSG_SET_AFFINITY, .cpus = req->cpus };
@@ -601,7 +584,9 @@ static json_t *cmd_set_affinity(struct control *ctl, const struct control_req *r
 
 	if (control_check_vcpu(req->vcpu, vm->nr_vcpus, why, sizeof(why)))
 		return control_reply_error("set-affinity: %s", why);
-	if (online_cpus(&online) && control_check_cpus(&req->cpus, &online, why, sizeof(why)))
+	/* when sysfs cannot say, the kernel will, on the pin */
+	if (host_read_cpulist("/sys", "/devices/system/cpu/online", &online) == 0 &&
+	    CPU_COUNT(&online) && control_check_cpus(&req->cpus, &online, why, sizeof(why)))
 		return control_reply_error("set-affinity: %s", why);
 	vcpu_apply(vm, (unsigned)req->vcpu, &msg, &r, error, sizeof(error));
 	if (cpulist_format(&req->cpus, cpus, sizeof(cpus)) < 0)

@@ -4,8 +4,8 @@
  * exchange with the control socket, and the tables printed from the reply.
  */
 #include "ctl.h"
-#include "clock.h"
 
+#include "clock.h"
 #include "exit.h"
 
 #include <errno.h>

@@ -5,9 +5,9 @@
  * report's gathering and its outputs. Main thread only.
  */
 #include "jitter.h"
-#include "clock.h"
 
 #include "baseline.h"
+#include "clock.h"
 #include "log.h"
 #include "probe.h"
 #include "report.h"

@@ -7,10 +7,10 @@
  * signal, the vCPU threads that unblock it) ever sees them.
  */
 #include "run.h"
-#include "clock.h"
 
 #include "boot/linux.h"
 #include "boot/payload.h"
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "probe.h"

@@ -7,8 +7,8 @@
  * other vCPUs, except on the rare exits that end the VM.
  */
 #include "vcpu.h"
-#include "clock.h"
 
+#include "clock.h"
 #include "log.h"
 #include "vm.h"
 
