@@ -35,7 +35,9 @@ printf '%-34s %12s %12s %12s\n' "raw KVM loop (bench/rawloop)" "$raw_med" "$raw_
 printf '%-34s %12s %12s %12s\n' "rtvmm run loop" "$vmm_med" "$vmm_min" "$vmm_max"
 printf '%-34s %12s   (target >= 0.97)\n' "ratio rtvmm / raw" "$ratio"
 
-# boot time inside the test host (where this machine's KVM may not boot Linux)
+# boot time inside the test host (where this machine's KVM may not boot Linux); a run
+# that fails must not leave the last run's log to be read as its own
+rm -f "$out/boot.log"
 BOOT_RUNS=${BOOT_RUNS:-5} scripts/testhost.sh --quiet --with-qemu --timeout 900 \
 	--log "$out/boot.log" tests/testhost/boot-bench.sh >"$out/boot.out" 2>&1 || true
 # the test script's lines are in the console log, with the serial console's CRs

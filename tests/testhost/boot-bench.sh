@@ -28,7 +28,7 @@ time_to_marker() {
 	shift
 	rm -f /tmp/boot.out
 	start=$(cut -d" " -f1 /proc/uptime)
-	"$@" </dev/null >/tmp/boot.out 2>&1 &
+	timeout 120 "$@" </dev/null >/tmp/boot.out 2>&1 &
 	pid=$!
 	i=0
 	while ! grep -q RTVMM-GUEST-UP /tmp/boot.out && [ "$i" -lt 12000 ]; do
