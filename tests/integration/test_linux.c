@@ -272,9 +272,53 @@ static void test_linux_entry_code_sees_the_protocol(void **state)
 	assert_int_equal(f->vm->end_status, 42);
 }
 
+/*
+ * The guest's ways to power off and reset, each replacing the entry code: they must
+ * reach the devices on the bus and end the VM with the exit code DESIGN.md gives.
+ */
+static void test_linux_power_off_and_reset_paths(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t code[16];
+		enum vm_end end;
+		int exit_code;
+	} paths[] = {
+		/* mov al, (S5 << 2) | SLP_EN; mov dx, 0x600; out dx, al */
+		{ "ACPI S5", { 0xb0, 0x34, 0x66, 0xba, 0x00, 0x06, 0xee, 0xf4 }, VM_END_POWEROFF, 0 },
+		/* mov al, 0x0f; mov dx, 0x602; out dx, al */
+		{ "ACPI reset", { 0xb0, 0x0f, 0x66, 0xba, 0x02, 0x06, 0xee, 0xf4 }, VM_END_RESET, 3 },
+		/* mov al, 0xfe; out 0x64, al */
+		{ "i8042 reset", { 0xb0, 0xfe, 0xe6, 0x64, 0xf4 }, VM_END_RESET, 3 },
+		/* mov eax, 0xffff0; jmp rax: the stub at the BIOS reset vector */
+		{ "reset vector", { 0xb8, 0xf0, 0xff, 0x0f, 0x00, 0xff, 0xe0 }, VM_END_RESET, 3 },
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (i) {	/* a fresh VM for each path */
+			vm_destroy(f->vm);
+			free(f->plan);
+			free(f->cfg);
+		}
+		load(f);
+		memcpy(f->vm->mem + PREF_ADDRESS + 0x200, paths[i].code, sizeof(paths[i].code));
+		assert_int_equal(vm_start(f->vm), 0);
+		for (int t = 0; t < 500 && atomic_load(&f->vm->end) == VM_END_NONE; t++)
+			usleep(10000);
+		vm_stop(f->vm);
+		if (atomic_load(&f->vm->end) != (int)paths[i].end)
+			fail_msg("%s: the VM ended as %d (%s), expected %d", paths[i].what,
+				 atomic_load(&f->vm->end), f->vm->end_reason, paths[i].end);
+		assert_int_equal(vm_exit_code(paths[i].end, f->vm->end_status), paths[i].exit_code);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_linux_power_off_and_reset_paths, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_linux_bsp_at_64bit_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_aps_wait_for_sipi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_cpu_state_on_every_vcpu, setup,
