@@ -171,7 +171,8 @@ int bzimage_place(const struct bzimage_info *info, uint64_t mem_bytes, size_t cm
 	 * there anyway, and the 64-bit decompressor (compressed/head_64.S) never runs a
 	 * relocatable one below LOAD_PHYSICAL_ADDR, which is what pref_address holds.
 	 */
-	if (info->pref_address && info->pref_address % align == 0)
+	if (info->pref_address >= BZIMAGE_HIGH_ADDR && info->pref_address < low_end &&
+	    info->pref_address % align == 0)
 		load = info->pref_address;
 	if (info->relocatable)
 		start = align_up(load, align);
@@ -179,7 +180,15 @@ int bzimage_place(const struct bzimage_info *info, uint64_t mem_bytes, size_t cm
 		start = info->pref_address ? info->pref_address : load;
 	if (start < info->pref_address)
 		start = info->pref_address;
-	end = start + info->init_size;
+	/* the header is data from a file: below 1 MiB are rtvmm's boot tables */
+	if (start < BZIMAGE_HIGH_ADDR || start >= low_end) {
+		snprintf(err, errlen, "it runs at 0x%llx (pref_address 0x%llx), outside guest RAM "
+			 "from 1 MiB to 0x%llx ([vm] memory = %s)", (unsigned long long)start,
+			 (unsigned long long)info->pref_address, (unsigned long long)low_end,
+			 fmt_size(b, sizeof(b), mem_bytes));
+		return -EFBIG;
+	}
+	end = start + info->init_size;	/* start < 3 GiB: no overflow */
 	if (end < load + info->kernel_bytes)
 		end = load + info->kernel_bytes;
 	if (end > low_end) {

@@ -230,6 +230,8 @@ int linux_load(struct vm *vm)
 		log_err("ACPI tables for %u vCPUs: %s", vm->nr_vcpus, strerror(-ret));
 		goto out;
 	}
+	/* after the tables, at the region's last 16 bytes: CFG_MAX_VCPUS' tables end far
+	 * below them (acpi_build fills from the start and clears the rest) */
 	memcpy(vm->mem + LINUX_RESET_VECTOR, reset_stub, sizeof(reset_stub));
 	n = bzimage_e820(vm->mem_bytes, &acpi, 1, e820, E820_MAX_ENTRIES_ZEROPAGE);
 	bp = vm_gpa_to_hva(vm, layout.zero_page, sizeof(*bp));

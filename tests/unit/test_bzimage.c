@@ -544,6 +544,30 @@ static void test_bzimage_place_misaligned_pref_address(void **state)
 	assert_int_equal(l.kernel_end, 0x1100000 + INIT_SIZE);
 }
 
+/* pref_address comes from the file: it cannot put the kernel outside RAM above 1 MiB */
+static void test_bzimage_place_pref_address_outside_ram(void **state)
+{
+	struct bzimage_info info = parsed(state);
+	struct bzimage_layout l;
+	char err[256];
+
+	/* relocatable: loaded at 1 MiB; a low pref_address is harmless, a huge one is
+	 * where the decompressor would run it, past the end of RAM */
+	info.pref_address = 0x2000;
+	assert_int_equal(bzimage_place(&info, 128 * MIB, 0, 0, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.kernel, 0x100000);
+	info.pref_address = 0xffffffffffe00000ULL;
+	assert_int_equal(bzimage_place(&info, 128 * MIB, 0, 0, &l, err, sizeof(err)), -EFBIG);
+	info.pref_address = 0x2000;
+	/* not relocatable: it would run there, which is refused with the address */
+	info.relocatable = false;
+	assert_int_equal(bzimage_place(&info, 128 * MIB, 0, 0, &l, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "runs at 0x2000"));
+	info.pref_address = 0xffffffffffe00000ULL;
+	assert_int_equal(bzimage_place(&info, 128 * MIB, 0, 0, &l, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "outside guest RAM from 1 MiB to 0x8000000"));
+}
+
 static void test_bzimage_place_no_pref_address(void **state)
 {
 	struct bzimage_info info = parsed(state);
@@ -764,6 +788,7 @@ int main(void)
 		image_test(test_bzimage_place_kernel_too_big),
 		image_test(test_bzimage_place_cmdline_too_long),
 		image_test(test_bzimage_place_misaligned_pref_address),
+		image_test(test_bzimage_place_pref_address_outside_ram),
 		image_test(test_bzimage_place_no_pref_address),
 		image_test(test_bzimage_fill_params),
 		image_test(test_bzimage_fill_params_short_header),

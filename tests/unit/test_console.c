@@ -26,6 +26,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <time.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -527,9 +529,54 @@ static void test_console_exit_restores_terminal(void **state)
 	pty_close(&t);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *write_one(void *arg)
+{
+	console_write(arg, "x", 1);
+	return NULL;
+}
+
+/*
+ * A stdout nobody reads (a full pipe) blocks the write; the vCPU's kick, a signal
+ * without SA_RESTART, must get it out, or stopping the VM would wait forever.
+ */
+static void test_console_write_gives_up_on_a_signal(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	struct console con = { .out_fd = -1, .in_fd = -1 };
+	struct timespec until;
+	char block[4096];
+	pthread_t t;
+	int p[2];
+
+	(void)state;
+	memset(block, 'y', sizeof(block));
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	while (write(p[1], block, sizeof(block)) > 0)
+		;
+	assert_int_equal(fcntl(p[1], F_SETFL, 0), 0);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	con.out_fd = p[1];
+	assert_int_equal(pthread_create(&t, NULL, write_one, &con), 0);
+	usleep(50000);
+	assert_int_equal(pthread_kill(t, SIGUSR1), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	assert_int_equal(pthread_timedjoin_np(t, NULL, &until), 0);
+	sigaction(SIGUSR1, &old, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console_write_gives_up_on_a_signal),
 		cmocka_unit_test(test_escape_plain_bytes_pass),
 		cmocka_unit_test(test_escape_quit),
 		cmocka_unit_test(test_escape_double_sends_one),
