@@ -8,6 +8,7 @@
 
 #include "boot/acpi.h"
 #include "cpuid.h"
+#include "guest/abi.h"
 #include "log.h"
 
 #include "../config/cpulist.h"
@@ -416,11 +417,11 @@ static int vm_setup_devices(struct vm *vm)
 	ret = console_init(&vm->console, vm->cfg);
 	if (ret)
 		return ret;
-	ret = debugcon_init(&vm->debugcon, &vm->io_bus, 0xe9,
+	ret = debugcon_init(&vm->debugcon, &vm->io_bus, PORT_DEBUGCON,
 			    (struct dev_output){ console_sink, &vm->console });
 	if (ret)
 		return ret;
-	ret = debugexit_init(&vm->debugexit, &vm->io_bus, 0xf4,
+	ret = debugexit_init(&vm->debugexit, &vm->io_bus, PORT_DEBUG_EXIT,
 			     (struct dev_exit_sink){ debugexit_sink, vm });
 	if (ret || vm->cfg->boot.payload != CFG_PAYLOAD_NONE)
 		return ret;

@@ -181,7 +181,7 @@ int linux_load(struct vm *vm)
 		.ioapic_addr = 0xfec00000,
 		.pm_port = ACPI_PM_PORT,
 		.uart_irq = VM_COM1_IRQ,
-		.rtc_century = 0x32,
+		.rtc_century = RTC_CENTURY,
 	};
 	struct boot_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
 	size_t cmdline_bytes = strlen(cfg->boot.cmdline) + 1;
