@@ -180,15 +180,16 @@ int bzimage_place(const struct bzimage_info *info, uint64_t mem_bytes, size_t cm
 		start = info->pref_address ? info->pref_address : load;
 	if (start < info->pref_address)
 		start = info->pref_address;
-	/* the header is data from a file: below 1 MiB are rtvmm's boot tables */
-	if (start < BZIMAGE_HIGH_ADDR || start >= low_end) {
+	/* the header is data from a file: below 1 MiB are rtvmm's boot tables, and past
+	 * 4 GiB the arithmetic below could wrap */
+	if (start < BZIMAGE_HIGH_ADDR || start >= BZIMAGE_4G) {
 		snprintf(err, errlen, "it runs at 0x%llx (pref_address 0x%llx), outside guest RAM "
 			 "from 1 MiB to 0x%llx ([vm] memory = %s)", (unsigned long long)start,
 			 (unsigned long long)info->pref_address, (unsigned long long)low_end,
 			 fmt_size(b, sizeof(b), mem_bytes));
 		return -EFBIG;
 	}
-	end = start + info->init_size;	/* start < 3 GiB: no overflow */
+	end = start + info->init_size;	/* start < 4 GiB: no overflow */
 	if (end < load + info->kernel_bytes)
 		end = load + info->kernel_bytes;
 	if (end > low_end) {

@@ -625,7 +625,7 @@ t_ctl_state_lists_every_vcpu_with_its_tid() {
 	[ "$got" = "$want" ] || { ctl_fail "state lists '$got', /proc says '$want'"; return; }
 	[ "$(reply 'r["name"] + " " + r["state"]')" = "state running" ] ||
 		{ ctl_fail "VM name or state wrong"; return; }
-	ctl state --json
+	ctl state
 	grep -qE "^1 +running +$(vcpu_tid "$pid" 1) " "$tmp/ctl.out" ||
 		{ ctl_fail "no table row for vcpu1 with its tid"; return; }
 	mode=$(stat -c %a "$sock")
@@ -837,7 +837,7 @@ PY
 		{ ctl_fail "no client was dropped for unread replies"; return; }
 	ctl resume
 	[ "$crc" -eq 0 ] || { ctl_fail "resume after the garbage: exit $crc"; return; }
-	ctl state --json
+	ctl state
 	[ "$crc" -eq 0 ] && grep -q "^vm garbage: running" "$tmp/ctl.out" ||
 		{ ctl_fail "state after the garbage: exit $crc, or not running"; return; }
 	ctl_vm_end
@@ -855,7 +855,7 @@ t_ctl_second_vm_on_the_same_socket_is_refused() {
 	[ "$rc2" -eq 2 ] || { ctl_fail "second VM: exit $rc2, expected 2"; return; }
 	grep -q "another VM is listening" "$tmp/err2" || { ctl_fail "the refusal does not say why"; return; }
 	grep -q "vCPUs running" "$tmp/err2" && { ctl_fail "the second VM started"; return; }
-	ctl state --json
+	ctl state
 	[ "$crc" -eq 0 ] || { ctl_fail "the first VM no longer answers: exit $crc"; return; }
 	# killed, the first leaves a stale socket; the next start replaces it
 	kill -9 "$pid"
